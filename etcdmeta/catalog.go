@@ -1,0 +1,114 @@
+package etcdmeta
+
+import (
+	"errors"
+	"fmt"
+	"time"
+)
+
+// Sentinel errors for the catalog's expected failures; returned errors wrap them with the names involved, so
+// callers test with errors.Is and map them to MySQL errors.
+var (
+	ErrSchemaExists   = errors.New("schema already exists")
+	ErrSchemaNotFound = errors.New("schema not found")
+	ErrTableExists    = errors.New("table already exists")
+	ErrTableNotFound  = errors.New("table not found")
+	// ErrChunkNotFound: ReplaceChunks was asked to remove a chunk that is no longer committed, typically
+	// because another compaction replaced it first; the caller discards its output.
+	ErrChunkNotFound = errors.New("chunk not found")
+	// ErrClosed: the Store was closed.
+	ErrClosed = errors.New("etcdmeta: store closed")
+)
+
+// Schema is a database, in MySQL's sense.
+type Schema struct {
+	ID        uint64    `json:"id"`
+	Name      string    `json:"name"`
+	CreatedAt time.Time `json:"created_at"`
+}
+
+// Column is one column of a table. Type is the SQL type as the caller spells it (sqltype.Type.String());
+// this package stores it and never interprets it.
+type Column struct {
+	Name    string `json:"name"`
+	Type    string `json:"type"`
+	NotNull bool   `json:"not_null,omitempty"`
+}
+
+// Index is one sorted copy of a table's data. Columns is the sort key, by column name.
+type Index struct {
+	ID      uint64   `json:"id"`
+	Name    string   `json:"name"`
+	Columns []string `json:"columns"`
+}
+
+// Table is a table's definition. Schema and Name identify it in SQL; ID identifies it in chunk keys and files.
+type Table struct {
+	ID        uint64    `json:"id"`
+	Schema    string    `json:"schema"`
+	Name      string    `json:"name"`
+	Columns   []Column  `json:"columns"`
+	Indexes   []Index   `json:"indexes"`
+	CreatedAt time.Time `json:"created_at"`
+}
+
+// Chunk is one committed data file of one index of a table. File is a path relative to the data directory; the
+// storage package owns its meaning.
+type Chunk struct {
+	ID        uint64    `json:"id"`
+	TableID   uint64    `json:"table_id"`
+	IndexID   uint64    `json:"index_id"`
+	File      string    `json:"file"`
+	Rows      int64     `json:"rows"`
+	Bytes     int64     `json:"bytes"`
+	CreatedAt time.Time `json:"created_at"`
+}
+
+// clone copies the table's slices so a caller holding the copy cannot change a snapshot.
+func (t Table) clone() Table {
+	t.Columns = append([]Column(nil), t.Columns...)
+	idx := make([]Index, len(t.Indexes))
+	for i, ix := range t.Indexes {
+		ix.Columns = append([]string(nil), ix.Columns...)
+		idx[i] = ix
+	}
+	t.Indexes = idx
+	return t
+}
+
+// validateTable rejects definitions no layer above should send: it keeps the stored catalog self-consistent
+// (every index column exists, names are unique) whatever the caller checked.
+func validateTable(t Table) error {
+	if t.Schema == "" || t.Name == "" {
+		return errors.New("etcdmeta: table needs a schema and a name")
+	}
+	if len(t.Columns) == 0 {
+		return fmt.Errorf("etcdmeta: table %s.%s has no columns", t.Schema, t.Name)
+	}
+	cols := make(map[string]bool, len(t.Columns))
+	for _, c := range t.Columns {
+		if c.Name == "" || c.Type == "" {
+			return fmt.Errorf("etcdmeta: table %s.%s: column needs a name and a type", t.Schema, t.Name)
+		}
+		if cols[c.Name] {
+			return fmt.Errorf("etcdmeta: table %s.%s: duplicate column %q", t.Schema, t.Name, c.Name)
+		}
+		cols[c.Name] = true
+	}
+	idx := make(map[string]bool, len(t.Indexes))
+	for _, ix := range t.Indexes {
+		if ix.Name == "" || idx[ix.Name] {
+			return fmt.Errorf("etcdmeta: table %s.%s: index name %q is empty or repeated", t.Schema, t.Name, ix.Name)
+		}
+		idx[ix.Name] = true
+		if len(ix.Columns) == 0 {
+			return fmt.Errorf("etcdmeta: table %s.%s: index %q has no columns", t.Schema, t.Name, ix.Name)
+		}
+		for _, c := range ix.Columns {
+			if !cols[c] {
+				return fmt.Errorf("etcdmeta: table %s.%s: index %q names unknown column %q", t.Schema, t.Name, ix.Name, c)
+			}
+		}
+	}
+	return nil
+}

@@ -1,0 +1,147 @@
+package planner
+
+import (
+	"strconv"
+	"strings"
+
+	"github.com/apache/arrow-go/v18/arrow/decimal128"
+
+	"github.com/vcubedb/vcube/internal/sqltype"
+)
+
+// Expr is a bound, typed scalar expression. Operand types are already coerced by the binder (it inserts Cast calls),
+// so an executor sees operands of one kind per operator.
+type Expr interface {
+	Type() sqltype.Type
+	// String renders the expression for EXPLAIN and as a default column name.
+	String() string
+}
+
+// ColumnRef reads column Index of the input batch.
+type ColumnRef struct {
+	Index int
+	Name  string
+	T     sqltype.Type
+}
+
+func (c *ColumnRef) Type() sqltype.Type { return c.T }
+func (c *ColumnRef) String() string     { return c.Name }
+
+// Literal is a constant; Value's Go type follows T.Kind as internal/sqltype documents.
+type Literal struct {
+	T     sqltype.Type
+	Value any
+}
+
+func (l *Literal) Type() sqltype.Type { return l.T }
+func (l *Literal) String() string {
+	if l.Value == nil {
+		return "NULL"
+	}
+	switch v := l.Value.(type) {
+	case bool:
+		if v {
+			return "true"
+		}
+		return "false"
+	case int64:
+		if l.T.Kind == sqltype.KindTimestamp {
+			return "TIMESTAMP '" + sqltype.FormatTimestamp(v) + "'"
+		}
+		return strconv.FormatInt(v, 10)
+	case float64:
+		return strconv.FormatFloat(v, 'g', -1, 64)
+	case decimal128.Num:
+		return sqltype.FormatDecimal(v, l.T.Scale)
+	case string:
+		return "'" + strings.ReplaceAll(v, "'", "''") + "'"
+	}
+	return "?"
+}
+
+// Call applies a built-in operator or function. Func names the kernel: "+", "-", "*", "/", "div", "%", "neg",
+// "=", "<>", "<", "<=", ">", ">=", "<=>", "and", "or", "not", "is_null", "is_not_null", "like", "in", "cast",
+// "coalesce". For "cast" the target type is T; for "like" the pattern is the second argument and an optional third
+// is the escape character; for "in" the first argument is the probe and the rest are the list.
+type Call struct {
+	Func string
+	Args []Expr
+	T    sqltype.Type
+	// Negate turns "like" into NOT LIKE and "in" into NOT IN, keeping NULL semantics of the negation.
+	Negate bool
+}
+
+func (c *Call) Type() sqltype.Type { return c.T }
+
+var infix = map[string]string{
+	"+": "+", "-": "-", "*": "*", "/": "/", "div": "DIV", "%": "%", "=": "=", "<>": "<>", "<": "<", "<=": "<=",
+	">": ">", ">=": ">=", "<=>": "<=>", "and": "AND", "or": "OR",
+}
+
+func (c *Call) String() string {
+	args := make([]string, len(c.Args))
+	for i, a := range c.Args {
+		args[i] = a.String()
+	}
+	not := ""
+	if c.Negate {
+		not = "NOT "
+	}
+	switch c.Func {
+	case "neg":
+		return "-" + args[0]
+	case "not":
+		return "NOT " + args[0]
+	case "is_null":
+		return args[0] + " IS NULL"
+	case "is_not_null":
+		return args[0] + " IS NOT NULL"
+	case "like":
+		s := args[0] + " " + not + "LIKE " + args[1]
+		if len(args) > 2 {
+			s += " ESCAPE " + args[2]
+		}
+		return s
+	case "in":
+		return args[0] + " " + not + "IN (" + strings.Join(args[1:], ", ") + ")"
+	case "cast":
+		return "CAST(" + args[0] + " AS " + c.T.String() + ")"
+	}
+	if op, ok := infix[c.Func]; ok && len(args) == 2 {
+		return "(" + args[0] + " " + op + " " + args[1] + ")"
+	}
+	return c.Func + "(" + strings.Join(args, ", ") + ")"
+}
+
+// AggCall is an aggregate function over one argument (nil for COUNT(*)).
+type AggCall struct {
+	Func     string // "count", "sum", "min", "max", "avg"
+	Arg      Expr
+	Distinct bool
+	T        sqltype.Type
+}
+
+func (a *AggCall) Type() sqltype.Type { return a.T }
+func (a *AggCall) String() string {
+	if a.Arg == nil {
+		return a.Func + "(*)"
+	}
+	d := ""
+	if a.Distinct {
+		d = "DISTINCT "
+	}
+	return a.Func + "(" + d + a.Arg.String() + ")"
+}
+
+// Field is one column of a node's output.
+type Field struct {
+	Name string
+	Type sqltype.Type
+}
+
+// SortKey orders by one input column.
+type SortKey struct {
+	Column     int
+	Desc       bool
+	NullsFirst bool
+}

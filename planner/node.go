@@ -1,0 +1,254 @@
+package planner
+
+import (
+	"fmt"
+	"strings"
+
+	"github.com/apache/arrow-go/v18/arrow"
+)
+
+// Node is a physical plan node.
+type Node interface {
+	// ID is the node's pre-order number in its plan (0 for the root); executors key runtime figures by it.
+	ID() int
+	Fields() []Field
+	Children() []Node
+	// Explain is the node's own EXPLAIN line, without children: "Scan, index: default:1:[3], fields: [a, b]".
+	Explain() string
+}
+
+type base struct{ id int }
+
+func (b *base) ID() int         { return b.id }
+func (b *base) setID(id int)    { b.id = id }
+func (b *base) baseNode() *base { return b }
+
+// Schema returns the Arrow schema of a node's output.
+func Schema(n Node) *arrow.Schema {
+	fields := n.Fields()
+	af := make([]arrow.Field, len(fields))
+	for i, f := range fields {
+		af[i] = arrow.Field{Name: f.Name, Type: f.Type.Arrow(), Nullable: true}
+	}
+	return arrow.NewSchema(af, nil)
+}
+
+// Empty produces Rows rows with no columns: the input of SELECT without FROM.
+type Empty struct {
+	base
+	Rows int
+}
+
+func (e *Empty) Fields() []Field  { return nil }
+func (e *Empty) Children() []Node { return nil }
+func (e *Empty) Explain() string  { return "Empty" }
+
+// Chunk is one data file a scan reads.
+type Chunk struct {
+	ID   uint64
+	File string
+	Rows int64
+}
+
+// Scan reads the columns Projection (indexes into TableColumns) of one index of a table, from Chunks.
+type Scan struct {
+	base
+	Schema, Table string
+	TableID       uint64
+	IndexID       uint64
+	IndexName     string
+	TableColumns  []Field
+	Projection    []int
+	Chunks        []Chunk
+}
+
+func (s *Scan) Fields() []Field {
+	out := make([]Field, len(s.Projection))
+	for i, c := range s.Projection {
+		out[i] = s.TableColumns[c]
+	}
+	return out
+}
+func (s *Scan) Children() []Node { return nil }
+func (s *Scan) Explain() string {
+	ids := make([]string, len(s.Chunks))
+	for i, c := range s.Chunks {
+		ids[i] = fmt.Sprint(c.ID)
+	}
+	fields := "*"
+	if len(s.Projection) != len(s.TableColumns) || !isIdentity(s.Projection) {
+		names := make([]string, len(s.Projection))
+		for i, c := range s.Projection {
+			names[i] = s.TableColumns[c].Name
+		}
+		fields = "[" + strings.Join(names, ", ") + "]"
+	}
+	return fmt.Sprintf("Scan, table: %s.%s, index: %s:%d:[%s], fields: %s", s.Schema, s.Table, s.IndexName, s.IndexID,
+		strings.Join(ids, ", "), fields)
+}
+
+func isIdentity(p []int) bool {
+	for i, c := range p {
+		if i != c {
+			return false
+		}
+	}
+	return true
+}
+
+// Filter keeps the rows for which Predicate is true (not false, not NULL).
+type Filter struct {
+	base
+	Input     Node
+	Predicate Expr
+}
+
+func (f *Filter) Fields() []Field  { return f.Input.Fields() }
+func (f *Filter) Children() []Node { return []Node{f.Input} }
+func (f *Filter) Explain() string  { return "Filter, predicate: " + f.Predicate.String() }
+
+// Projection computes Exprs over its input and names them.
+type Projection struct {
+	base
+	Input Node
+	Exprs []Expr
+	Names []string
+}
+
+func (p *Projection) Fields() []Field {
+	out := make([]Field, len(p.Exprs))
+	for i, e := range p.Exprs {
+		out[i] = Field{Name: p.Names[i], Type: e.Type()}
+	}
+	return out
+}
+func (p *Projection) Children() []Node { return []Node{p.Input} }
+func (p *Projection) Explain() string {
+	parts := make([]string, len(p.Exprs))
+	for i, e := range p.Exprs {
+		parts[i] = e.String()
+		if parts[i] != p.Names[i] {
+			parts[i] += ":" + p.Names[i]
+		}
+	}
+	return "Projection, [" + strings.Join(parts, ", ") + "]"
+}
+
+// AggregateMode says which stage of a split aggregation a node is: Partial runs where the data is, Final merges
+// partial states, Full does both in one node.
+type AggregateMode uint8
+
+const (
+	Full AggregateMode = iota
+	Partial
+	Final
+)
+
+func (m AggregateMode) String() string { return [...]string{"Full", "Partial", "Final"}[m] }
+
+// AggregateStrategy says how groups are found: Hash tables for any input, Inplace streaming over input sorted on
+// the group keys.
+type AggregateStrategy uint8
+
+const (
+	Hash AggregateStrategy = iota
+	Inplace
+)
+
+func (s AggregateStrategy) String() string { return [...]string{"Hash", "Inplace"}[s] }
+
+// Aggregate groups its input by GroupBy and computes Aggs per group; its output is the group keys then the
+// aggregates, in order. Without GroupBy it produces exactly one row.
+type Aggregate struct {
+	base
+	Input    Node
+	Mode     AggregateMode
+	Strategy AggregateStrategy
+	GroupBy  []Expr
+	Names    []string // output names of the group keys
+	Aggs     []*AggCall
+}
+
+func (a *Aggregate) Fields() []Field {
+	out := make([]Field, 0, len(a.GroupBy)+len(a.Aggs))
+	for i, g := range a.GroupBy {
+		out = append(out, Field{Name: a.Names[i], Type: g.Type()})
+	}
+	for _, ag := range a.Aggs {
+		out = append(out, Field{Name: ag.String(), Type: ag.Type()})
+	}
+	return out
+}
+func (a *Aggregate) Children() []Node { return []Node{a.Input} }
+func (a *Aggregate) Explain() string {
+	s := a.Mode.String() + a.Strategy.String() + "Aggregate"
+	if len(a.GroupBy) > 0 {
+		s += ", by: [" + joinExprs(a.GroupBy) + "]"
+	}
+	if len(a.Aggs) > 0 {
+		aggs := make([]string, len(a.Aggs))
+		for i, ag := range a.Aggs {
+			aggs[i] = ag.String()
+		}
+		s += ", aggs: [" + strings.Join(aggs, ", ") + "]"
+	}
+	return s
+}
+
+// Sort orders its whole input by Keys.
+type Sort struct {
+	base
+	Input Node
+	Keys  []SortKey
+}
+
+func (s *Sort) Fields() []Field  { return s.Input.Fields() }
+func (s *Sort) Children() []Node { return []Node{s.Input} }
+func (s *Sort) Explain() string {
+	fields := s.Input.Fields()
+	keys := make([]string, len(s.Keys))
+	for i, k := range s.Keys {
+		keys[i] = fields[k.Column].Name
+		if k.Desc {
+			keys[i] += " DESC"
+		}
+		if k.NullsFirst != !k.Desc {
+			if k.NullsFirst {
+				keys[i] += " NULLS FIRST"
+			} else {
+				keys[i] += " NULLS LAST"
+			}
+		}
+	}
+	return "Sort, by: [" + strings.Join(keys, ", ") + "]"
+}
+
+// GlobalLimit passes the first N rows of its input and stops reading.
+type GlobalLimit struct {
+	base
+	Input Node
+	N     int64
+}
+
+func (l *GlobalLimit) Fields() []Field  { return l.Input.Fields() }
+func (l *GlobalLimit) Children() []Node { return []Node{l.Input} }
+func (l *GlobalLimit) Explain() string  { return fmt.Sprintf("GlobalLimit, n: %d", l.N) }
+
+// SkipRows drops the first N rows of its input (OFFSET).
+type SkipRows struct {
+	base
+	Input Node
+	N     int64
+}
+
+func (s *SkipRows) Fields() []Field  { return s.Input.Fields() }
+func (s *SkipRows) Children() []Node { return []Node{s.Input} }
+func (s *SkipRows) Explain() string  { return fmt.Sprintf("SkipRows, n: %d", s.N) }
+
+func joinExprs(es []Expr) string {
+	parts := make([]string, len(es))
+	for i, e := range es {
+		parts[i] = e.String()
+	}
+	return strings.Join(parts, ", ")
+}

@@ -1,0 +1,744 @@
+package sqlfront
+
+import (
+	"context"
+	"errors"
+	"strconv"
+	"strings"
+
+	"vitess.io/vitess/go/vt/sqlparser"
+
+	"github.com/vcubedb/vcube/internal/sqlerr"
+	"github.com/vcubedb/vcube/internal/sqltype"
+	"github.com/vcubedb/vcube/planner"
+	"github.com/vcubedb/vcube/vexec"
+)
+
+// scope is what column names resolve against: the columns of the table in FROM.
+type scope struct {
+	schema, table string // the table's schema and name
+	alias         string // the name the query calls it by (its alias, or its name)
+	fields        []planner.Field
+}
+
+func (s *scope) resolve(col *sqlparser.ColName, clause string) (*planner.ColumnRef, error) {
+	name := col.Name.String()
+	unknown := func() error {
+		full := name
+		if q := sqlparser.String(col.Qualifier); q != "" {
+			full = col.Qualifier.Name.String() + "." + name
+			if col.Qualifier.Qualifier.String() != "" {
+				full = col.Qualifier.Qualifier.String() + "." + full
+			}
+		}
+		return sqlerr.New(sqlerr.BadField, "Unknown column '%s' in '%s'", full, clause)
+	}
+	if s == nil {
+		return nil, unknown()
+	}
+	if q := col.Qualifier; !q.IsEmpty() {
+		if q.Name.String() != s.alias || (q.Qualifier.String() != "" && (q.Qualifier.String() != s.schema || s.alias != s.table)) {
+			return nil, unknown()
+		}
+	}
+	for i, f := range s.fields {
+		if strings.EqualFold(f.Name, name) {
+			return &planner.ColumnRef{Index: i, Name: f.Name, T: f.Type}, nil
+		}
+	}
+	return nil, unknown()
+}
+
+// aggScope is in force above a GROUP BY: expressions may use the group keys and aggregates, which become columns
+// of the Aggregate node's output (keys first, then aggregates in order of first use).
+type aggScope struct {
+	groups []planner.Expr // bound against the table
+	aggs   []*planner.AggCall
+}
+
+// exprBinder binds one clause's expressions.
+type exprBinder struct {
+	ctx    context.Context
+	scope  *scope
+	agg    *aggScope // nil below the aggregate
+	clause string    // for messages: "field list", "where clause", "group statement", "having clause", "order clause"
+	// aliases lets HAVING name select-list aliases: a name found here binds as the aliased expression.
+	aliases map[string]sqlparser.Expr
+}
+
+func (b *exprBinder) bind(e sqlparser.Expr) (planner.Expr, error) {
+	if b.agg != nil {
+		return b.bindAbove(e)
+	}
+	return b.bindNode(e)
+}
+
+// bindAbove binds an expression over the aggregate's output: a group key or an aggregate becomes a column
+// reference; a column that is neither is MySQL's ONLY_FULL_GROUP_BY error.
+func (b *exprBinder) bindAbove(e sqlparser.Expr) (planner.Expr, error) {
+	if col, ok := e.(*sqlparser.ColName); ok && b.aliases != nil && col.Qualifier.IsEmpty() {
+		if aliased, ok := b.aliases[strings.ToLower(col.Name.String())]; ok {
+			inner := *b
+			inner.aliases = nil
+			return inner.bindAbove(aliased)
+		}
+	}
+	if isAggregate(e) {
+		return b.bindAggregate(e)
+	}
+	if _, isLit := e.(*sqlparser.Literal); !isLit && !sqlparser.ContainsAggregation(e) {
+		below := &exprBinder{ctx: b.ctx, scope: b.scope, clause: b.clause}
+		if bound, err := below.bindNode(e); err == nil {
+			key := bound.String()
+			for i, g := range b.agg.groups {
+				if g.String() == key {
+					return &planner.ColumnRef{Index: i, Name: key, T: g.Type()}, nil
+				}
+			}
+			if col, ok := e.(*sqlparser.ColName); ok {
+				return nil, sqlerr.New(sqlerr.WrongFieldGroup, "'%s' isn't in GROUP BY", sqlparser.String(col))
+			}
+		}
+	}
+	return b.bindNode(e)
+}
+
+func isAggregate(e sqlparser.Expr) bool {
+	switch e.(type) {
+	case *sqlparser.CountStar, *sqlparser.Count, *sqlparser.Sum, *sqlparser.Min, *sqlparser.Max, *sqlparser.Avg:
+		return true
+	}
+	return false
+}
+
+func (b *exprBinder) bindAggregate(e sqlparser.Expr) (planner.Expr, error) {
+	if b.agg == nil {
+		return nil, sqlerr.New(sqlerr.InvalidGroupFunc, "Invalid use of group function")
+	}
+	var fn string
+	var arg sqlparser.Expr
+	distinct := false
+	switch a := e.(type) {
+	case *sqlparser.CountStar:
+		fn = "count"
+	case *sqlparser.Count:
+		fn, distinct = "count", a.Distinct
+		if len(a.Args) != 1 {
+			return nil, notSupported("COUNT over several expressions")
+		}
+		arg = a.Args[0]
+	case *sqlparser.Sum:
+		fn, arg, distinct = "sum", a.Arg, a.Distinct
+	case *sqlparser.Min:
+		fn, arg = "min", a.Arg
+	case *sqlparser.Max:
+		fn, arg = "max", a.Arg
+	case *sqlparser.Avg:
+		fn, arg, distinct = "avg", a.Arg, a.Distinct
+	}
+	if distinct && fn != "min" && fn != "max" {
+		return nil, notSupported(strings.ToUpper(fn) + "(DISTINCT ...)")
+	}
+	call := &planner.AggCall{Func: fn, T: sqltype.BigInt}
+	if arg != nil {
+		if sqlparser.ContainsAggregation(arg) {
+			return nil, sqlerr.New(sqlerr.InvalidGroupFunc, "Invalid use of group function")
+		}
+		below := &exprBinder{ctx: b.ctx, scope: b.scope, clause: b.clause}
+		bound, err := below.bindNode(arg)
+		if err != nil {
+			return nil, err
+		}
+		call.Arg, call.T = aggregateTypes(fn, bound)
+	}
+	key := call.String()
+	for i, a := range b.agg.aggs {
+		if a.String() == key {
+			return &planner.ColumnRef{Index: len(b.agg.groups) + i, Name: key, T: a.T}, nil
+		}
+	}
+	b.agg.aggs = append(b.agg.aggs, call)
+	return &planner.ColumnRef{Index: len(b.agg.groups) + len(b.agg.aggs) - 1, Name: key, T: call.T}, nil
+}
+
+// aggregateTypes coerces an aggregate's argument and gives its result type, as MySQL types them (AVG of exact
+// numbers is DECIMAL with four more digits of scale) except that SUM of integers is BIGINT (see docs/RATIONALE.md).
+func aggregateTypes(fn string, arg planner.Expr) (planner.Expr, sqltype.Type) {
+	t := arg.Type()
+	switch fn {
+	case "count":
+		return arg, sqltype.BigInt
+	case "sum":
+		switch t.Kind {
+		case sqltype.KindInt, sqltype.KindBool:
+			return castTo(arg, sqltype.BigInt), sqltype.BigInt
+		case sqltype.KindDecimal:
+			return arg, sqltype.Decimal(sqltype.MaxDecimalPrecision, t.Scale)
+		}
+		return castTo(arg, sqltype.Double), sqltype.Double
+	case "avg":
+		switch t.Kind {
+		case sqltype.KindInt, sqltype.KindBool:
+			return castTo(arg, sqltype.BigInt), sqltype.Decimal(sqltype.MaxDecimalPrecision, 4)
+		case sqltype.KindDecimal:
+			return arg, sqltype.Decimal(sqltype.MaxDecimalPrecision, min(t.Scale+4, sqltype.MaxDecimalScale))
+		}
+		return castTo(arg, sqltype.Double), sqltype.Double
+	}
+	// min, max
+	if t.Kind == sqltype.KindNull {
+		return castTo(arg, sqltype.BigInt), sqltype.BigInt
+	}
+	return arg, t
+}
+
+func (b *exprBinder) bindNode(e sqlparser.Expr) (planner.Expr, error) {
+	switch n := e.(type) {
+	case *sqlparser.Literal:
+		return bindLiteral(n)
+	case *sqlparser.NullVal:
+		return &planner.Literal{T: sqltype.Null}, nil
+	case sqlparser.BoolVal:
+		return &planner.Literal{T: sqltype.Boolean, Value: bool(n)}, nil
+	case *sqlparser.ColName:
+		return b.scope.resolve(n, b.clause)
+	case *sqlparser.CountStar, *sqlparser.Count, *sqlparser.Sum, *sqlparser.Min, *sqlparser.Max, *sqlparser.Avg:
+		return b.bindAggregate(n)
+	case *sqlparser.AndExpr:
+		return b.logical("and", n.Left, n.Right)
+	case *sqlparser.OrExpr:
+		return b.logical("or", n.Left, n.Right)
+	case *sqlparser.XorExpr:
+		l, r, err := b.bindPair(n.Left, n.Right)
+		if err != nil {
+			return nil, err
+		}
+		return b.fold(&planner.Call{Func: "<>", Args: []planner.Expr{toBool(l), toBool(r)}, T: sqltype.Boolean})
+	case *sqlparser.NotExpr:
+		x, err := b.bind(n.Expr)
+		if err != nil {
+			return nil, err
+		}
+		return b.fold(&planner.Call{Func: "not", Args: []planner.Expr{toBool(x)}, T: sqltype.Boolean})
+	case *sqlparser.ComparisonExpr:
+		return b.comparison(n)
+	case *sqlparser.BetweenExpr:
+		return b.between(n)
+	case *sqlparser.IsExpr:
+		return b.is(n)
+	case *sqlparser.BinaryExpr:
+		return b.arithmetic(n)
+	case *sqlparser.UnaryExpr:
+		return b.unary(n)
+	case *sqlparser.CastExpr:
+		return b.cast(n.Expr, n.Type)
+	case *sqlparser.ConvertExpr:
+		return b.cast(n.Expr, n.Type)
+	case *sqlparser.FuncExpr:
+		return b.function(n)
+	case sqlparser.ValTuple:
+		return nil, sqlerr.New(sqlerr.OperandColumns, "Operand should contain 1 column(s)")
+	case *sqlparser.Subquery:
+		return nil, notSupported("subqueries")
+	case *sqlparser.IntroducerExpr:
+		return b.bind(n.Expr)
+	}
+	return nil, notSupported(sqlparser.String(e))
+}
+
+func (b *exprBinder) bindPair(l, r sqlparser.Expr) (planner.Expr, planner.Expr, error) {
+	le, err := b.bind(l)
+	if err != nil {
+		return nil, nil, err
+	}
+	re, err := b.bind(r)
+	if err != nil {
+		return nil, nil, err
+	}
+	return le, re, nil
+}
+
+func (b *exprBinder) logical(fn string, l, r sqlparser.Expr) (planner.Expr, error) {
+	le, re, err := b.bindPair(l, r)
+	if err != nil {
+		return nil, err
+	}
+	return b.fold(&planner.Call{Func: fn, Args: []planner.Expr{toBool(le), toBool(re)}, T: sqltype.Boolean})
+}
+
+var comparisonOps = map[sqlparser.ComparisonExprOperator]string{
+	sqlparser.EqualOp: "=", sqlparser.NotEqualOp: "<>", sqlparser.LessThanOp: "<", sqlparser.LessEqualOp: "<=",
+	sqlparser.GreaterThanOp: ">", sqlparser.GreaterEqualOp: ">=", sqlparser.NullSafeEqualOp: "<=>",
+}
+
+func (b *exprBinder) comparison(n *sqlparser.ComparisonExpr) (planner.Expr, error) {
+	if n.Modifier != 0 {
+		return nil, notSupported("ANY / ALL")
+	}
+	switch n.Operator {
+	case sqlparser.InOp, sqlparser.NotInOp:
+		return b.in(n)
+	case sqlparser.LikeOp, sqlparser.NotLikeOp:
+		return b.like(n)
+	}
+	op, ok := comparisonOps[n.Operator]
+	if !ok {
+		return nil, notSupported(n.Operator.ToString())
+	}
+	l, r, err := b.bindPair(n.Left, n.Right)
+	if err != nil {
+		return nil, err
+	}
+	return b.compare(op, l, r)
+}
+
+func (b *exprBinder) compare(op string, l, r planner.Expr) (planner.Expr, error) {
+	t := comparisonType(l.Type(), r.Type())
+	return b.fold(&planner.Call{Func: op, Args: []planner.Expr{castTo(l, t), castTo(r, t)}, T: sqltype.Boolean})
+}
+
+func (b *exprBinder) in(n *sqlparser.ComparisonExpr) (planner.Expr, error) {
+	tuple, ok := n.Right.(sqlparser.ValTuple)
+	if !ok {
+		return nil, notSupported("IN (SELECT ...)")
+	}
+	x, err := b.bind(n.Left)
+	if err != nil {
+		return nil, err
+	}
+	items := make([]planner.Expr, len(tuple))
+	t := x.Type()
+	for i, it := range tuple {
+		if items[i], err = b.bind(it); err != nil {
+			return nil, err
+		}
+		t = comparisonType(t, items[i].Type())
+	}
+	args := []planner.Expr{castTo(x, t)}
+	for _, it := range items {
+		args = append(args, castTo(it, t))
+	}
+	return b.fold(&planner.Call{Func: "in", Args: args, T: sqltype.Boolean, Negate: n.Operator == sqlparser.NotInOp})
+}
+
+func (b *exprBinder) like(n *sqlparser.ComparisonExpr) (planner.Expr, error) {
+	l, r, err := b.bindPair(n.Left, n.Right)
+	if err != nil {
+		return nil, err
+	}
+	args := []planner.Expr{castTo(l, sqltype.Text), castTo(r, sqltype.Text)}
+	if n.Escape != nil {
+		esc, err := b.bind(n.Escape)
+		if err != nil {
+			return nil, err
+		}
+		lit, ok := esc.(*planner.Literal)
+		if !ok {
+			return nil, sqlerr.New(sqlerr.WrongArguments, "Incorrect arguments to ESCAPE")
+		}
+		args = append(args, lit)
+	}
+	return b.fold(&planner.Call{Func: "like", Args: args, T: sqltype.Boolean, Negate: n.Operator == sqlparser.NotLikeOp})
+}
+
+func (b *exprBinder) between(n *sqlparser.BetweenExpr) (planner.Expr, error) {
+	x, err := b.bind(n.Left)
+	if err != nil {
+		return nil, err
+	}
+	lo, hi, err := b.bindPair(n.From, n.To)
+	if err != nil {
+		return nil, err
+	}
+	if n.IsBetween {
+		ge, err := b.compare(">=", x, lo)
+		if err != nil {
+			return nil, err
+		}
+		le, err := b.compare("<=", x, hi)
+		if err != nil {
+			return nil, err
+		}
+		return b.fold(&planner.Call{Func: "and", Args: []planner.Expr{ge, le}, T: sqltype.Boolean})
+	}
+	lt, err := b.compare("<", x, lo)
+	if err != nil {
+		return nil, err
+	}
+	gt, err := b.compare(">", x, hi)
+	if err != nil {
+		return nil, err
+	}
+	return b.fold(&planner.Call{Func: "or", Args: []planner.Expr{lt, gt}, T: sqltype.Boolean})
+}
+
+func (b *exprBinder) is(n *sqlparser.IsExpr) (planner.Expr, error) {
+	x, err := b.bind(n.Left)
+	if err != nil {
+		return nil, err
+	}
+	if x.Type().Kind == sqltype.KindNull {
+		x = castTo(x, sqltype.BigInt) // kernels see typed NULLs only
+	}
+	f := sqltype.Boolean
+	falseLit := &planner.Literal{T: f, Value: false}
+	var out planner.Expr
+	switch n.Right {
+	case sqlparser.IsNullOp:
+		out = &planner.Call{Func: "is_null", Args: []planner.Expr{x}, T: f}
+	case sqlparser.IsNotNullOp:
+		out = &planner.Call{Func: "is_not_null", Args: []planner.Expr{x}, T: f}
+	case sqlparser.IsTrueOp, sqlparser.IsNotTrueOp:
+		out = &planner.Call{Func: "coalesce", Args: []planner.Expr{toBool(x), falseLit}, T: f}
+		if n.Right == sqlparser.IsNotTrueOp {
+			out = &planner.Call{Func: "not", Args: []planner.Expr{out}, T: f}
+		}
+	case sqlparser.IsFalseOp, sqlparser.IsNotFalseOp:
+		not := &planner.Call{Func: "not", Args: []planner.Expr{toBool(x)}, T: f}
+		out = &planner.Call{Func: "coalesce", Args: []planner.Expr{not, falseLit}, T: f}
+		if n.Right == sqlparser.IsNotFalseOp {
+			out = &planner.Call{Func: "not", Args: []planner.Expr{out}, T: f}
+		}
+	}
+	return b.fold(out)
+}
+
+var arithmeticOps = map[sqlparser.BinaryExprOperator]string{
+	sqlparser.PlusOp: "+", sqlparser.MinusOp: "-", sqlparser.MultOp: "*", sqlparser.DivOp: "/",
+	sqlparser.IntDivOp: "div", sqlparser.ModOp: "%",
+}
+
+func (b *exprBinder) arithmetic(n *sqlparser.BinaryExpr) (planner.Expr, error) {
+	op, ok := arithmeticOps[n.Operator]
+	if !ok {
+		return nil, notSupported(n.Operator.ToString())
+	}
+	l, r, err := b.bindPair(n.Left, n.Right)
+	if err != nil {
+		return nil, err
+	}
+	operand, result := arithmeticTypes(op, l.Type(), r.Type())
+	lt, rt := operand, operand
+	if operand.Kind == sqltype.KindDecimal {
+		// Exact operands keep their own scale: the kernels align them, which keeps digits MySQL keeps.
+		lt, rt = asDecimal(l.Type()), asDecimal(r.Type())
+	}
+	call := &planner.Call{Func: op, Args: []planner.Expr{castTo(l, lt), castTo(r, rt)}, T: result}
+	if op == "div" && operand.Kind != sqltype.KindInt {
+		call.T = sqltype.Decimal(sqltype.MaxDecimalPrecision, 0)
+		return b.fold(castTo(call, sqltype.BigInt))
+	}
+	return b.fold(call)
+}
+
+func (b *exprBinder) unary(n *sqlparser.UnaryExpr) (planner.Expr, error) {
+	x, err := b.bind(n.Expr)
+	if err != nil {
+		return nil, err
+	}
+	switch n.Operator {
+	case sqlparser.UPlusOp:
+		return x, nil
+	case sqlparser.UMinusOp:
+		t := x.Type()
+		switch t.Kind {
+		case sqltype.KindInt, sqltype.KindBool:
+			t = sqltype.BigInt
+		case sqltype.KindDecimal:
+		case sqltype.KindNull:
+			return x, nil
+		default:
+			t = sqltype.Double
+		}
+		return b.fold(&planner.Call{Func: "neg", Args: []planner.Expr{castTo(x, t)}, T: t})
+	case sqlparser.BangOp:
+		return b.fold(&planner.Call{Func: "not", Args: []planner.Expr{toBool(x)}, T: sqltype.Boolean})
+	}
+	return nil, notSupported(n.Operator.ToString())
+}
+
+func (b *exprBinder) cast(e sqlparser.Expr, ct *sqlparser.ConvertType) (planner.Expr, error) {
+	x, err := b.bind(e)
+	if err != nil {
+		return nil, err
+	}
+	var t sqltype.Type
+	switch strings.ToLower(ct.Type) {
+	case "signed", "signed integer", "integer", "int", "bigint":
+		t = sqltype.BigInt
+	case "decimal":
+		var args []int
+		if ct.Length != nil {
+			args = append(args, *ct.Length)
+			if ct.Scale != nil {
+				args = append(args, *ct.Scale)
+			}
+		} else {
+			args = []int{10, 0} // MySQL's CAST(x AS DECIMAL) is DECIMAL(10,0)
+		}
+		if t, err = sqltype.Declare("decimal", args...); err != nil {
+			return nil, sqlerr.New(typeErrorCode(err), "%s", err)
+		}
+	case "char", "nchar", "varchar", "binary", "text":
+		t = sqltype.Text
+	case "datetime", "timestamp":
+		t = sqltype.Timestamp
+	case "double", "float", "real":
+		t = sqltype.Double
+	case "boolean", "bool":
+		t = sqltype.Boolean
+	default:
+		return nil, notSupported("CAST AS " + strings.ToUpper(ct.Type))
+	}
+	if x.Type().Kind == sqltype.KindNull {
+		return &planner.Literal{T: t}, nil
+	}
+	return b.fold(&planner.Call{Func: "cast", Args: []planner.Expr{x}, T: t})
+}
+
+func (b *exprBinder) function(n *sqlparser.FuncExpr) (planner.Expr, error) {
+	name := strings.ToLower(n.Name.String())
+	args := make([]planner.Expr, len(n.Exprs))
+	for i, a := range n.Exprs {
+		bound, err := b.bind(a)
+		if err != nil {
+			return nil, err
+		}
+		args[i] = bound
+	}
+	switch name {
+	case "coalesce", "ifnull":
+		if len(args) == 0 || (name == "ifnull" && len(args) != 2) {
+			return nil, sqlerr.New(sqlerr.WrongParamCount, "Incorrect parameter count in the call to native function '%s'", name)
+		}
+		t := args[0].Type()
+		for _, a := range args[1:] {
+			t = unionType(t, a.Type())
+		}
+		for i := range args {
+			args[i] = castTo(args[i], t)
+		}
+		return b.fold(&planner.Call{Func: "coalesce", Args: args, T: t})
+	}
+	return nil, sqlerr.New(sqlerr.NoSuchFunction, "FUNCTION %s does not exist", n.Name.String())
+}
+
+// fold evaluates a call whose arguments are all constants once, at bind time, so kernels see literals.
+func (b *exprBinder) fold(e planner.Expr) (planner.Expr, error) {
+	c, ok := e.(*planner.Call)
+	if !ok {
+		return e, nil
+	}
+	for _, a := range c.Args {
+		if _, lit := a.(*planner.Literal); !lit {
+			return e, nil
+		}
+	}
+	v, err := vexec.EvalConstant(b.ctx, c)
+	if err != nil {
+		return nil, err
+	}
+	return &planner.Literal{T: c.T, Value: v}, nil
+}
+
+// castTo converts an expression to t, if it is not of t already. Casts of literals are folded by the caller's
+// fold, or here for bare literals.
+func castTo(e planner.Expr, t sqltype.Type) planner.Expr {
+	et := e.Type()
+	if et.Kind == t.Kind && (t.Kind != sqltype.KindDecimal || et.Precision == t.Precision && et.Scale == t.Scale) {
+		return e
+	}
+	if lit, ok := e.(*planner.Literal); ok {
+		if lit.Value == nil {
+			return &planner.Literal{T: t}
+		}
+		if v, err := vexec.EvalConstant(context.Background(), &planner.Call{Func: "cast", Args: []planner.Expr{e}, T: t}); err == nil {
+			return &planner.Literal{T: t, Value: v}
+		}
+	}
+	return &planner.Call{Func: "cast", Args: []planner.Expr{e}, T: t}
+}
+
+// toBool is MySQL's truth test: numbers are true when not zero, strings by their numeric value.
+func toBool(e planner.Expr) planner.Expr { return castTo(e, sqltype.Boolean) }
+
+// asDecimal is the exact type an operand takes in DECIMAL arithmetic.
+func asDecimal(t sqltype.Type) sqltype.Type {
+	switch t.Kind {
+	case sqltype.KindDecimal:
+		return t
+	case sqltype.KindBool:
+		return sqltype.Decimal(1, 0)
+	}
+	return sqltype.Decimal(19, 0)
+}
+
+func isExact(k sqltype.Kind) bool {
+	return k == sqltype.KindInt || k == sqltype.KindBool || k == sqltype.KindDecimal || k == sqltype.KindNull
+}
+
+// arithmeticTypes gives the type operands are cast to and the result type of a binary arithmetic operator.
+func arithmeticTypes(op string, a, b sqltype.Type) (operand, result sqltype.Type) {
+	if a.Kind == sqltype.KindNull {
+		a = b
+	}
+	if b.Kind == sqltype.KindNull {
+		b = a
+	}
+	if a.Kind == sqltype.KindNull {
+		a, b = sqltype.BigInt, sqltype.BigInt
+	}
+	if !isExact(a.Kind) || !isExact(b.Kind) {
+		if op == "div" {
+			return sqltype.Decimal(sqltype.MaxDecimalPrecision, 10), sqltype.BigInt
+		}
+		return sqltype.Double, sqltype.Double
+	}
+	if a.Kind != sqltype.KindDecimal && b.Kind != sqltype.KindDecimal && op != "/" {
+		return sqltype.BigInt, sqltype.BigInt
+	}
+	da, db := asDecimal(a), asDecimal(b)
+	ia, ib := da.Precision-da.Scale, db.Precision-db.Scale
+	capP := func(p int) int { return min(p, sqltype.MaxDecimalPrecision) }
+	switch op {
+	case "+", "-":
+		s := max(da.Scale, db.Scale)
+		return da, sqltype.Decimal(capP(max(ia, ib)+1+s), s)
+	case "*":
+		s := min(da.Scale+db.Scale, sqltype.MaxDecimalScale)
+		return da, sqltype.Decimal(capP(da.Precision+db.Precision), s)
+	case "/":
+		s := min(da.Scale+4, sqltype.MaxDecimalScale)
+		return da, sqltype.Decimal(capP(ia+db.Scale+s), s)
+	case "%":
+		s := max(da.Scale, db.Scale)
+		return da, sqltype.Decimal(capP(max(ia, ib)+s), s)
+	}
+	return da, sqltype.BigInt // div
+}
+
+// comparisonType is the type both sides of a comparison are cast to, following MySQL: numbers compare as exact
+// numbers when both are exact, strings with numbers compare as doubles, timestamps with strings as timestamps.
+func comparisonType(a, b sqltype.Type) sqltype.Type {
+	if a.Kind == sqltype.KindNull {
+		a = b
+	}
+	if b.Kind == sqltype.KindNull {
+		b = a
+	}
+	switch {
+	case a.Kind == sqltype.KindNull:
+		return sqltype.BigInt
+	case a.Kind == b.Kind && a.Kind != sqltype.KindDecimal:
+		switch a.Kind {
+		case sqltype.KindInt:
+			return sqltype.BigInt
+		case sqltype.KindString:
+			return sqltype.Text
+		case sqltype.KindFloat:
+			return sqltype.Double
+		}
+		return a
+	case a.Kind == sqltype.KindTimestamp && b.Kind == sqltype.KindString,
+		b.Kind == sqltype.KindTimestamp && a.Kind == sqltype.KindString:
+		return sqltype.Timestamp
+	case (a.Kind == sqltype.KindInt || a.Kind == sqltype.KindBool) && (b.Kind == sqltype.KindInt || b.Kind == sqltype.KindBool):
+		return sqltype.BigInt
+	case isExact(a.Kind) && isExact(b.Kind):
+		da, db := asDecimal(a), asDecimal(b)
+		s := max(da.Scale, db.Scale)
+		i := max(da.Precision-da.Scale, db.Precision-db.Scale)
+		if i+s <= sqltype.MaxDecimalPrecision {
+			return sqltype.Decimal(i+s, s)
+		}
+	}
+	return sqltype.Double
+}
+
+// unionType is the type of a value that may come from either of two expressions (COALESCE and the like).
+func unionType(a, b sqltype.Type) sqltype.Type {
+	switch {
+	case a.Kind == sqltype.KindNull:
+		return b
+	case b.Kind == sqltype.KindNull:
+		return a
+	case a.Kind == b.Kind && a.Kind != sqltype.KindDecimal:
+		if a.Kind == sqltype.KindInt {
+			return sqltype.BigInt
+		}
+		if a.Kind == sqltype.KindString {
+			return sqltype.Text
+		}
+		return a
+	case isExact(a.Kind) && isExact(b.Kind):
+		if a.Kind != sqltype.KindDecimal && b.Kind != sqltype.KindDecimal {
+			return sqltype.BigInt
+		}
+		return comparisonType(a, b)
+	case a.IsNumeric() && b.IsNumeric():
+		return sqltype.Double
+	}
+	return sqltype.Text
+}
+
+// bindLiteral types a literal as MySQL does: 12 is BIGINT (DECIMAL past 64 bits), 1.50 is DECIMAL(3,2), 1e3 is
+// DOUBLE, 'x' is text, TIMESTAMP '...' and DATE '...' are timestamps.
+func bindLiteral(l *sqlparser.Literal) (planner.Expr, error) {
+	switch l.Type {
+	case sqlparser.StrVal:
+		return &planner.Literal{T: sqltype.Text, Value: l.Val}, nil
+	case sqlparser.IntVal:
+		if v, err := strconv.ParseInt(l.Val, 10, 64); err == nil {
+			return &planner.Literal{T: sqltype.BigInt, Value: v}, nil
+		}
+		digits := len(strings.TrimLeft(l.Val, "0"))
+		if digits > sqltype.MaxDecimalPrecision {
+			return &planner.Literal{T: sqltype.Double, Value: mustFloat(l.Val)}, nil
+		}
+		d, err := sqltype.ParseDecimal(l.Val, digits, 0)
+		if err != nil {
+			return nil, sqlerr.New(sqlerr.Parse, "bad number %s", l.Val)
+		}
+		return &planner.Literal{T: sqltype.Decimal(digits, 0), Value: d}, nil
+	case sqlparser.DecimalVal:
+		intPart, frac, _ := strings.Cut(l.Val, ".")
+		intDigits := len(strings.TrimLeft(intPart, "0"))
+		scale := len(frac)
+		if intDigits+scale > sqltype.MaxDecimalPrecision || scale > sqltype.MaxDecimalScale {
+			return &planner.Literal{T: sqltype.Double, Value: mustFloat(l.Val)}, nil
+		}
+		p := max(intDigits+scale, 1)
+		d, err := sqltype.ParseDecimal(l.Val, p, scale)
+		if err != nil {
+			return nil, sqlerr.New(sqlerr.Parse, "bad number %s", l.Val)
+		}
+		return &planner.Literal{T: sqltype.Decimal(p, scale), Value: d}, nil
+	case sqlparser.FloatVal:
+		f, err := sqltype.ParseFloat(l.Val)
+		if err != nil {
+			return nil, sqlerr.New(sqlerr.Parse, "bad number %s", l.Val)
+		}
+		return &planner.Literal{T: sqltype.Double, Value: f}, nil
+	case sqlparser.HexNum:
+		v, err := strconv.ParseUint(strings.TrimPrefix(strings.ToLower(l.Val), "0x"), 16, 63)
+		if err != nil {
+			return nil, notSupported("hexadecimal literals past 63 bits")
+		}
+		return &planner.Literal{T: sqltype.BigInt, Value: int64(v)}, nil
+	case sqlparser.DateVal, sqlparser.TimestampVal:
+		ts, err := sqltype.ParseTimestamp(l.Val)
+		if err != nil {
+			return nil, sqlerr.New(sqlerr.TruncatedValue, "Incorrect DATETIME value: '%s'", l.Val)
+		}
+		return &planner.Literal{T: sqltype.Timestamp, Value: ts}, nil
+	}
+	return nil, notSupported("literal " + sqlparser.String(l))
+}
+
+func mustFloat(s string) float64 {
+	f, err := strconv.ParseFloat(s, 64)
+	if err != nil && !errors.Is(err, strconv.ErrRange) {
+		return 0
+	}
+	return f
+}

@@ -1,0 +1,468 @@
+package sqlfront
+
+import (
+	"context"
+	"strconv"
+	"strings"
+
+	"vitess.io/vitess/go/vt/sqlparser"
+
+	"github.com/vcubedb/vcube/etcdmeta"
+	"github.com/vcubedb/vcube/internal/sqlerr"
+	"github.com/vcubedb/vcube/internal/sqltype"
+	"github.com/vcubedb/vcube/planner"
+)
+
+// selectBinder turns one SELECT into a plan:
+//
+//	Scan (only the columns used) -> Filter (WHERE) -> FullHashAggregate (GROUP BY, aggregates) -> Filter (HAVING)
+//	-> Projection (select list, plus hidden ORDER BY keys) -> Sort -> SkipRows (OFFSET) -> GlobalLimit
+//	-> Projection (drops hidden keys)
+type selectBinder struct {
+	ctx  context.Context
+	sess *Session
+	snap *etcdmeta.Snapshot
+
+	scope *scope
+	table etcdmeta.Table
+}
+
+// selectItem is one visible column of the select list.
+type selectItem struct {
+	ast  sqlparser.Expr
+	name string
+	expr planner.Expr // bound below or above the aggregate
+}
+
+func (b *selectBinder) bind(sel *sqlparser.Select) (planner.Node, error) {
+	switch {
+	case sel.With != nil:
+		return nil, notSupported("WITH")
+	case sel.Into != nil:
+		return nil, notSupported("SELECT ... INTO")
+	case sel.Lock != sqlparser.NoLock:
+		return nil, notSupported("locking reads")
+	case len(sel.Windows) > 0:
+		return nil, notSupported("windows")
+	case sel.GroupBy != nil && sel.GroupBy.WithRollup:
+		return nil, notSupported("WITH ROLLUP")
+	}
+	if err := b.bindFrom(sel.From); err != nil {
+		return nil, err
+	}
+	items, err := b.expandSelectList(sel.SelectExprs)
+	if err != nil {
+		return nil, err
+	}
+	var where planner.Expr
+	if sel.Where != nil {
+		if sqlparser.ContainsAggregation(sel.Where.Expr) {
+			return nil, sqlerr.New(sqlerr.InvalidGroupFunc, "Invalid use of group function")
+		}
+		wb := &exprBinder{ctx: b.ctx, scope: b.scope, clause: "where clause"}
+		if where, err = wb.bind(sel.Where.Expr); err != nil {
+			return nil, err
+		}
+		where = toBool(where)
+	}
+	aggregated := sel.GroupBy != nil && len(sel.GroupBy.Exprs) > 0
+	for _, it := range items {
+		aggregated = aggregated || sqlparser.ContainsAggregation(it.ast)
+	}
+	if sel.Having != nil && sqlparser.ContainsAggregation(sel.Having.Expr) {
+		aggregated = true
+	}
+	for _, o := range sel.OrderBy {
+		aggregated = aggregated || sqlparser.ContainsAggregation(o.Expr)
+	}
+
+	aliases := map[string]sqlparser.Expr{}
+	for _, it := range items {
+		aliases[strings.ToLower(it.name)] = it.ast
+	}
+
+	// Bind the select list, HAVING and ORDER BY: above the aggregate when there is one, over the table otherwise.
+	var agg *aggScope
+	if aggregated {
+		agg = &aggScope{}
+		if sel.GroupBy != nil {
+			for _, g := range sel.GroupBy.Exprs {
+				ge, err := b.bindGroupKey(g, items)
+				if err != nil {
+					return nil, err
+				}
+				agg.groups = append(agg.groups, ge)
+			}
+		}
+	}
+	list := &exprBinder{ctx: b.ctx, scope: b.scope, agg: agg, clause: "field list"}
+	for i := range items {
+		if items[i].expr, err = list.bind(items[i].ast); err != nil {
+			return nil, err
+		}
+	}
+	var having planner.Expr
+	if sel.Having != nil {
+		hb := &exprBinder{ctx: b.ctx, scope: b.scope, agg: agg, clause: "having clause", aliases: aliases}
+		if having, err = hb.bind(sel.Having.Expr); err != nil {
+			return nil, err
+		}
+		having = toBool(having)
+	}
+	keys, hidden, err := b.bindOrderBy(sel.OrderBy, items, agg)
+	if err != nil {
+		return nil, err
+	}
+
+	// Build the plan bottom-up. Expressions bound over the table are remapped to the scan's projected columns.
+	var node planner.Node
+	var remap map[int]int
+	if b.scope == nil {
+		node = &planner.Empty{Rows: 1}
+	} else {
+		var below []planner.Expr
+		if where != nil {
+			below = append(below, where)
+		}
+		if agg != nil {
+			below = append(below, agg.groups...)
+			for _, a := range agg.aggs {
+				if a.Arg != nil {
+					below = append(below, a.Arg)
+				}
+			}
+		} else {
+			for _, it := range items {
+				below = append(below, it.expr)
+			}
+			below = append(below, hidden...)
+			if having != nil {
+				below = append(below, having)
+			}
+		}
+		var scan *planner.Scan
+		scan, remap = b.scan(below)
+		node = scan
+	}
+	if where != nil {
+		node = &planner.Filter{Input: node, Predicate: remapColumns(where, remap)}
+	}
+	if agg != nil {
+		a := &planner.Aggregate{Input: node, Mode: planner.Full, Strategy: planner.Hash}
+		for _, g := range agg.groups {
+			a.GroupBy = append(a.GroupBy, remapColumns(g, remap))
+			a.Names = append(a.Names, g.String())
+		}
+		for _, ac := range agg.aggs {
+			c := *ac
+			if c.Arg != nil {
+				c.Arg = remapColumns(c.Arg, remap)
+			}
+			a.Aggs = append(a.Aggs, &c)
+		}
+		node = a
+		remap = nil
+	}
+	if having != nil {
+		node = &planner.Filter{Input: node, Predicate: remapColumns(having, remap)}
+	}
+	proj := &planner.Projection{Input: node}
+	for _, it := range items {
+		proj.Exprs = append(proj.Exprs, remapColumns(it.expr, remap))
+		proj.Names = append(proj.Names, it.name)
+	}
+	for i, h := range hidden {
+		proj.Exprs = append(proj.Exprs, remapColumns(h, remap))
+		proj.Names = append(proj.Names, "__order_"+strconv.Itoa(i+1))
+	}
+	node = proj
+	if sel.Distinct {
+		if len(hidden) > 0 {
+			return nil, sqlerr.New(sqlerr.NotSupportedYet,
+				"Expression of ORDER BY clause is not in SELECT list, references column which is not in SELECT list; this is incompatible with DISTINCT")
+		}
+		d := &planner.Aggregate{Input: node, Mode: planner.Full, Strategy: planner.Hash}
+		for i, f := range proj.Fields() {
+			d.GroupBy = append(d.GroupBy, &planner.ColumnRef{Index: i, Name: f.Name, T: f.Type})
+			d.Names = append(d.Names, f.Name)
+		}
+		node = d
+	}
+	if len(keys) > 0 {
+		node = &planner.Sort{Input: node, Keys: keys}
+	}
+	if sel.Limit != nil {
+		offset, count, err := limitValues(sel.Limit)
+		if err != nil {
+			return nil, err
+		}
+		if offset > 0 {
+			node = &planner.SkipRows{Input: node, N: offset}
+		}
+		if count >= 0 {
+			node = &planner.GlobalLimit{Input: node, N: count}
+		}
+	}
+	if len(hidden) > 0 {
+		trim := &planner.Projection{Input: node}
+		for i, f := range node.Fields()[:len(items)] {
+			trim.Exprs = append(trim.Exprs, &planner.ColumnRef{Index: i, Name: f.Name, T: f.Type})
+			trim.Names = append(trim.Names, f.Name)
+		}
+		node = trim
+	}
+	return node, nil
+}
+
+func (b *selectBinder) bindFrom(from []sqlparser.TableExpr) error {
+	switch len(from) {
+	case 0:
+		return nil
+	case 1:
+	default:
+		return notSupported("joins")
+	}
+	ate, ok := from[0].(*sqlparser.AliasedTableExpr)
+	if !ok {
+		return notSupported("joins")
+	}
+	tn, ok := ate.Expr.(sqlparser.TableName)
+	if !ok {
+		return notSupported("derived tables")
+	}
+	if tn.Qualifier.IsEmpty() && strings.EqualFold(tn.Name.String(), "dual") {
+		return nil
+	}
+	schema, name, err := tableName(b.sess, tn)
+	if err != nil {
+		return err
+	}
+	t, ok := b.snap.Table(schema, name)
+	if !ok {
+		return sqlerr.New(sqlerr.NoSuchTable, "Table '%s.%s' doesn't exist", schema, name)
+	}
+	sc := &scope{schema: schema, table: name, alias: name}
+	if !ate.As.IsEmpty() {
+		sc.alias = ate.As.String()
+	}
+	for _, c := range t.Columns {
+		typ, err := sqltype.Parse(c.Type)
+		if err != nil {
+			return sqlerr.New(sqlerr.Unknown, "catalog: column %s.%s.%s: %v", schema, name, c.Name, err)
+		}
+		sc.fields = append(sc.fields, planner.Field{Name: c.Name, Type: typ})
+	}
+	b.scope, b.table = sc, t
+	return nil
+}
+
+func (b *selectBinder) expandSelectList(exprs *sqlparser.SelectExprs) ([]selectItem, error) {
+	var items []selectItem
+	for _, se := range exprs.Exprs {
+		switch se := se.(type) {
+		case *sqlparser.StarExpr:
+			if b.scope == nil {
+				return nil, sqlerr.New(sqlerr.NoTablesUsed, "No tables used")
+			}
+			if q := se.TableName.Name.String(); q != "" && q != b.scope.alias {
+				return nil, sqlerr.New(sqlerr.UnknownTable, "Unknown table '%s'", q)
+			}
+			for _, f := range b.scope.fields {
+				items = append(items, selectItem{ast: sqlparser.NewColName(f.Name), name: f.Name})
+			}
+		case *sqlparser.AliasedExpr:
+			name := se.As.String()
+			if name == "" {
+				if col, ok := se.Expr.(*sqlparser.ColName); ok {
+					name = col.Name.String()
+				} else {
+					name = sqlparser.String(se.Expr)
+				}
+			}
+			items = append(items, selectItem{ast: se.Expr, name: name})
+		default:
+			return nil, notSupported(sqlparser.String(se))
+		}
+	}
+	return items, nil
+}
+
+// bindGroupKey binds one GROUP BY item: an ordinal or a select alias stands for that select expression; a name
+// that is both a column and an alias means the column, as in MySQL.
+func (b *selectBinder) bindGroupKey(g sqlparser.Expr, items []selectItem) (planner.Expr, error) {
+	if n, ok := ordinal(g); ok {
+		if n < 1 || n > len(items) {
+			return nil, sqlerr.New(sqlerr.BadField, "Unknown column '%d' in 'group statement'", n)
+		}
+		g = items[n-1].ast
+	} else if col, ok := g.(*sqlparser.ColName); ok && col.Qualifier.IsEmpty() {
+		if _, err := b.scope.resolve(col, "group statement"); err != nil {
+			for _, it := range items {
+				if strings.EqualFold(it.name, col.Name.String()) {
+					g = it.ast
+					break
+				}
+			}
+		}
+	}
+	if sqlparser.ContainsAggregation(g) {
+		return nil, sqlerr.New(sqlerr.WrongGroupField, "Can't group on '%s'", sqlparser.String(g))
+	}
+	gb := &exprBinder{ctx: b.ctx, scope: b.scope, clause: "group statement"}
+	return gb.bind(g)
+}
+
+// bindOrderBy resolves ORDER BY items to output columns: ordinals and aliases name select columns; other
+// expressions reuse an equal select column or become hidden columns of the projection.
+func (b *selectBinder) bindOrderBy(order sqlparser.OrderBy, items []selectItem, agg *aggScope) ([]planner.SortKey, []planner.Expr, error) {
+	var keys []planner.SortKey
+	var hidden []planner.Expr
+	ob := &exprBinder{ctx: b.ctx, scope: b.scope, agg: agg, clause: "order clause"}
+	for _, o := range order {
+		col := -1
+		if n, ok := ordinal(o.Expr); ok {
+			if n < 1 || n > len(items) {
+				return nil, nil, sqlerr.New(sqlerr.BadField, "Unknown column '%d' in 'order clause'", n)
+			}
+			col = n - 1
+		} else if c, ok := o.Expr.(*sqlparser.ColName); ok && c.Qualifier.IsEmpty() {
+			for i, it := range items {
+				if strings.EqualFold(it.name, c.Name.String()) {
+					if col >= 0 && items[col].expr.String() != it.expr.String() {
+						return nil, nil, sqlerr.New(sqlerr.NonUniq, "Column '%s' in order clause is ambiguous", c.Name.String())
+					}
+					if col < 0 {
+						col = i
+					}
+				}
+			}
+		}
+		if col < 0 {
+			e, err := ob.bind(o.Expr)
+			if err != nil {
+				return nil, nil, err
+			}
+			key := e.String()
+			for i, it := range items {
+				if it.expr.String() == key {
+					col = i
+					break
+				}
+			}
+			if col < 0 {
+				for i, h := range hidden {
+					if h.String() == key {
+						col = len(items) + i
+					}
+				}
+			}
+			if col < 0 {
+				hidden = append(hidden, e)
+				col = len(items) + len(hidden) - 1
+			}
+		}
+		desc := o.Direction == sqlparser.DescOrder
+		// MySQL orders NULL below every value: first ascending, last descending.
+		keys = append(keys, planner.SortKey{Column: col, Desc: desc, NullsFirst: !desc})
+	}
+	return keys, hidden, nil
+}
+
+func ordinal(e sqlparser.Expr) (int, bool) {
+	lit, ok := e.(*sqlparser.Literal)
+	if !ok || lit.Type != sqlparser.IntVal {
+		return 0, false
+	}
+	n, err := strconv.Atoi(lit.Val)
+	return n, err == nil
+}
+
+func limitValues(l *sqlparser.Limit) (offset, count int64, err error) {
+	count = -1
+	read := func(e sqlparser.Expr) (int64, error) {
+		lit, ok := e.(*sqlparser.Literal)
+		if !ok || lit.Type != sqlparser.IntVal {
+			return 0, sqlerr.New(sqlerr.WrongArguments, "Incorrect arguments to LIMIT")
+		}
+		v, err := strconv.ParseInt(lit.Val, 10, 64)
+		if err != nil || v < 0 {
+			return 0, sqlerr.New(sqlerr.WrongArguments, "Incorrect arguments to LIMIT")
+		}
+		return v, nil
+	}
+	if l.Offset != nil {
+		if offset, err = read(l.Offset); err != nil {
+			return 0, 0, err
+		}
+	}
+	if l.Rowcount != nil {
+		if count, err = read(l.Rowcount); err != nil {
+			return 0, 0, err
+		}
+	}
+	return offset, count, nil
+}
+
+// scan builds the table scan reading only the columns that exprs use, and the map from table column index to
+// scan output index.
+func (b *selectBinder) scan(exprs []planner.Expr) (*planner.Scan, map[int]int) {
+	used := map[int]bool{}
+	for _, e := range exprs {
+		collectColumns(e, used)
+	}
+	s := &planner.Scan{
+		Schema: b.scope.schema, Table: b.scope.table, TableID: b.table.ID,
+		TableColumns: b.scope.fields,
+	}
+	if len(b.table.Indexes) > 0 {
+		s.IndexID, s.IndexName = b.table.Indexes[0].ID, b.table.Indexes[0].Name
+	}
+	remap := map[int]int{}
+	for i := range b.scope.fields {
+		if used[i] {
+			remap[i] = len(s.Projection)
+			s.Projection = append(s.Projection, i)
+		}
+	}
+	for _, c := range b.snap.Chunks(b.table.ID) {
+		s.Chunks = append(s.Chunks, planner.Chunk{ID: c.ID, File: c.File, Rows: c.Rows})
+	}
+	return s, remap
+}
+
+func collectColumns(e planner.Expr, used map[int]bool) {
+	switch e := e.(type) {
+	case *planner.ColumnRef:
+		used[e.Index] = true
+	case *planner.Call:
+		for _, a := range e.Args {
+			collectColumns(a, used)
+		}
+	case *planner.AggCall:
+		if e.Arg != nil {
+			collectColumns(e.Arg, used)
+		}
+	}
+}
+
+// remapColumns rewrites column references through m (nil: unchanged); plan expressions are immutable, so the
+// rewrite copies what it changes.
+func remapColumns(e planner.Expr, m map[int]int) planner.Expr {
+	if m == nil {
+		return e
+	}
+	switch e := e.(type) {
+	case *planner.ColumnRef:
+		c := *e
+		c.Index = m[e.Index]
+		return &c
+	case *planner.Call:
+		c := *e
+		c.Args = make([]planner.Expr, len(e.Args))
+		for i, a := range e.Args {
+			c.Args[i] = remapColumns(a, m)
+		}
+		return &c
+	}
+	return e
+}

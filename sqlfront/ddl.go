@@ -1,0 +1,335 @@
+package sqlfront
+
+import (
+	"context"
+	"errors"
+	"strings"
+	"unicode/utf8"
+
+	"github.com/apache/arrow-go/v18/arrow"
+	"github.com/apache/arrow-go/v18/arrow/array"
+	"github.com/apache/arrow-go/v18/arrow/memory"
+	"vitess.io/vitess/go/mysql/sqlerror"
+	"vitess.io/vitess/go/vt/sqlparser"
+
+	"github.com/vcubedb/vcube/etcdmeta"
+	"github.com/vcubedb/vcube/internal/sqlerr"
+	"github.com/vcubedb/vcube/internal/sqltype"
+	"github.com/vcubedb/vcube/planner"
+)
+
+// maxIdentifier is MySQL's limit on schema, table and column names, in characters.
+const maxIdentifier = 64
+
+func checkName(kind string, name string) error {
+	switch {
+	case utf8.RuneCountInString(name) > maxIdentifier:
+		return sqlerr.New(sqlerr.TooLongIdent, "Identifier name '%s' is too long", name)
+	case name == "" || strings.HasSuffix(name, " "):
+		switch kind {
+		case "schema":
+			return sqlerr.New(sqlerr.WrongDBName, "Incorrect database name '%s'", name)
+		case "table":
+			return sqlerr.New(sqlerr.WrongTableName, "Incorrect table name '%s'", name)
+		}
+		return sqlerr.New(sqlerr.WrongColumnName, "Incorrect column name '%s'", name)
+	}
+	return nil
+}
+
+func (e *Engine) createSchema(ctx context.Context, s *sqlparser.CreateDatabase) (*Result, error) {
+	name := s.DBName.String()
+	if err := checkName("schema", name); err != nil {
+		return nil, err
+	}
+	if _, err := e.cfg.Catalog.CreateSchema(ctx, name); err != nil {
+		if errors.Is(err, etcdmeta.ErrSchemaExists) {
+			if s.IfNotExists {
+				return &Result{}, nil
+			}
+			return nil, sqlerr.New(sqlerr.DBCreateExists, "Can't create database '%s'; database exists", name)
+		}
+		return nil, err
+	}
+	return &Result{AffectedRows: 1}, nil
+}
+
+func (e *Engine) dropSchema(ctx context.Context, s *sqlparser.DropDatabase) (*Result, error) {
+	name := s.DBName.String()
+	tables := len(e.cfg.Catalog.Snapshot().Tables(name))
+	chunks, err := e.cfg.Catalog.DropSchema(ctx, name)
+	if err != nil {
+		if errors.Is(err, etcdmeta.ErrSchemaNotFound) {
+			if s.IfExists {
+				return &Result{}, nil
+			}
+			return nil, sqlerr.New(sqlerr.DBDropExists, "Can't drop database '%s'; database doesn't exist", name)
+		}
+		return nil, err
+	}
+	e.removeFiles(chunks)
+	return &Result{AffectedRows: int64(tables)}, nil
+}
+
+// removeFiles deletes the files of dropped chunks once no query reads them. A failure leaves orphans, which the
+// next start-up removes: the catalog no longer points to them either way.
+func (e *Engine) removeFiles(chunks []etcdmeta.Chunk) {
+	if len(chunks) == 0 {
+		return
+	}
+	paths := make([]string, len(chunks))
+	for i, c := range chunks {
+		paths[i] = c.File
+	}
+	e.files.Lock()
+	defer e.files.Unlock()
+	_ = e.cfg.Data.Remove(paths)
+}
+
+// tableName resolves a possibly unqualified table name against the session's schema.
+func tableName(sess *Session, t sqlparser.TableName) (schema, name string, err error) {
+	schema, name = t.Qualifier.String(), t.Name.String()
+	if schema == "" {
+		if sess.Schema == "" {
+			return "", "", sqlerr.New(sqlerr.NoDB, "No database selected")
+		}
+		schema = sess.Schema
+	}
+	return schema, name, nil
+}
+
+func (e *Engine) createTable(ctx context.Context, sess *Session, s *sqlparser.CreateTable) (*Result, error) {
+	schema, name, err := tableName(sess, s.Table)
+	if err != nil {
+		return nil, err
+	}
+	if err := checkName("table", name); err != nil {
+		return nil, err
+	}
+	switch {
+	case s.Temp:
+		return nil, notSupported("CREATE TEMPORARY TABLE")
+	case s.OptLike != nil:
+		return nil, notSupported("CREATE TABLE ... LIKE")
+	case s.Select != nil:
+		return nil, notSupported("CREATE TABLE ... SELECT")
+	case s.TableSpec == nil:
+		return nil, sqlerr.New(sqlerr.TableMustHaveCols, "A table must have at least 1 column")
+	}
+	spec := s.TableSpec
+	if len(spec.Indexes) > 0 {
+		return nil, notSupported("indexes in CREATE TABLE (they arrive with sorted indexes)")
+	}
+	if len(spec.Constraints) > 0 {
+		return nil, notSupported("constraints in CREATE TABLE")
+	}
+	if spec.PartitionOption != nil {
+		return nil, notSupported("PARTITION BY")
+	}
+	if len(spec.Columns) == 0 {
+		return nil, sqlerr.New(sqlerr.TableMustHaveCols, "A table must have at least 1 column")
+	}
+	t := etcdmeta.Table{Schema: schema, Name: name}
+	seen := map[string]bool{}
+	var key []string
+	for _, cd := range spec.Columns {
+		col, err := columnDefinition(cd)
+		if err != nil {
+			return nil, err
+		}
+		lower := strings.ToLower(col.Name)
+		if seen[lower] {
+			return nil, sqlerr.New(sqlerr.DupFieldName, "Duplicate column name '%s'", col.Name)
+		}
+		seen[lower] = true
+		t.Columns = append(t.Columns, col)
+		key = append(key, col.Name)
+	}
+	// Every table has its default index: all columns in declared order.
+	t.Indexes = []etcdmeta.Index{{Name: "default", Columns: key}}
+	snap := e.cfg.Catalog.Snapshot()
+	if _, ok := snap.Schema(schema); !ok {
+		return nil, sqlerr.New(sqlerr.BadDB, "Unknown database '%s'", schema)
+	}
+	if _, err := e.cfg.Catalog.CreateTable(ctx, t); err != nil {
+		switch {
+		case errors.Is(err, etcdmeta.ErrTableExists):
+			if s.IfNotExists {
+				return &Result{}, nil
+			}
+			return nil, sqlerr.New(sqlerr.TableExists, "Table '%s' already exists", name)
+		case errors.Is(err, etcdmeta.ErrSchemaNotFound):
+			return nil, sqlerr.New(sqlerr.BadDB, "Unknown database '%s'", schema)
+		}
+		return nil, err
+	}
+	return &Result{}, nil
+}
+
+func columnDefinition(cd *sqlparser.ColumnDefinition) (etcdmeta.Column, error) {
+	name := cd.Name.String()
+	if err := checkName("column", name); err != nil {
+		return etcdmeta.Column{}, err
+	}
+	ct := cd.Type
+	var args []int
+	if ct.Length != nil {
+		args = append(args, *ct.Length)
+	}
+	if ct.Scale != nil {
+		if ct.Length == nil {
+			args = append(args, sqltype.DefaultDecimalPrecision)
+		}
+		args = append(args, *ct.Scale)
+	}
+	typ, err := declareType(ct.Type, args)
+	if err != nil {
+		return etcdmeta.Column{}, sqlerr.New(typeErrorCode(err), "%s for column '%s'", err, name)
+	}
+	if ct.Unsigned {
+		return etcdmeta.Column{}, notSupported("UNSIGNED columns")
+	}
+	col := etcdmeta.Column{Name: name, Type: typ.String()}
+	if o := ct.Options; o != nil {
+		switch {
+		case o.Autoincrement:
+			return etcdmeta.Column{}, notSupported("AUTO_INCREMENT")
+		case o.Default != nil:
+			if _, isNull := o.Default.(*sqlparser.NullVal); !isNull {
+				return etcdmeta.Column{}, notSupported("DEFAULT values")
+			}
+		case o.As != nil:
+			return etcdmeta.Column{}, notSupported("generated columns")
+		case o.KeyOpt != 0:
+			return etcdmeta.Column{}, notSupported("keys in a column definition")
+		}
+		if o.Null != nil && !*o.Null {
+			col.NotNull = true
+		}
+	}
+	return col, nil
+}
+
+func declareType(name string, args []int) (sqltype.Type, error) {
+	lower := strings.ToLower(name)
+	switch lower {
+	case "tinyint", "smallint", "mediumint", "int", "integer", "bigint", "float", "double", "real":
+		// Display widths and FLOAT(M,D) are accepted and ignored, as MySQL 8 does.
+		args = nil
+	case "char", "varchar", "decimal", "numeric", "dec":
+	case "text", "tinytext", "mediumtext", "longtext", "string", "timestamp", "datetime", "boolean", "bool":
+		args = nil
+	}
+	return sqltype.Declare(name, args...)
+}
+
+func typeErrorCode(err error) sqlerror.ErrorCode {
+	msg := err.Error()
+	switch {
+	case strings.Contains(msg, "larger than its precision"):
+		return sqlerr.MScaleBigger
+	case strings.Contains(msg, "precision"):
+		return sqlerr.TooBigPrecision
+	case strings.Contains(msg, "scale"):
+		return sqlerr.TooBigScale
+	}
+	return sqlerr.Parse
+}
+
+func (e *Engine) dropTable(ctx context.Context, sess *Session, s *sqlparser.DropTable) (*Result, error) {
+	snap := e.cfg.Catalog.Snapshot()
+	type target struct{ schema, name string }
+	var targets []target
+	var missing []string
+	for _, t := range s.FromTables {
+		schema, name, err := tableName(sess, t)
+		if err != nil {
+			return nil, err
+		}
+		if _, ok := snap.Table(schema, name); !ok {
+			missing = append(missing, schema+"."+name)
+			continue
+		}
+		targets = append(targets, target{schema, name})
+	}
+	if len(missing) > 0 && !s.IfExists {
+		return nil, sqlerr.New(sqlerr.UnknownTable, "Unknown table '%s'", strings.Join(missing, ","))
+	}
+	for _, t := range targets {
+		_, chunks, err := e.cfg.Catalog.DropTable(ctx, t.schema, t.name)
+		if err != nil {
+			if errors.Is(err, etcdmeta.ErrTableNotFound) && s.IfExists {
+				continue
+			}
+			if errors.Is(err, etcdmeta.ErrTableNotFound) || errors.Is(err, etcdmeta.ErrSchemaNotFound) {
+				return nil, sqlerr.New(sqlerr.UnknownTable, "Unknown table '%s.%s'", t.schema, t.name)
+			}
+			return nil, err
+		}
+		e.removeFiles(chunks)
+	}
+	return &Result{}, nil
+}
+
+func (e *Engine) show(sess *Session, s *sqlparser.Show) (*Result, error) {
+	basic, ok := s.Internal.(*sqlparser.ShowBasic)
+	if !ok {
+		return nil, notSupported("this SHOW statement")
+	}
+	snap := e.cfg.Catalog.Snapshot()
+	if basic.Filter != nil {
+		return nil, notSupported("SHOW ... LIKE / WHERE")
+	}
+	switch basic.Command {
+	case sqlparser.Database:
+		var rows [][]string
+		for _, sc := range snap.Schemas() {
+			rows = append(rows, []string{sc.Name})
+		}
+		return textResult([]string{"Database"}, rows), nil
+	case sqlparser.Table:
+		schema := basic.DbName.String()
+		if schema == "" {
+			schema = sess.Schema
+		}
+		if schema == "" {
+			return nil, sqlerr.New(sqlerr.NoDB, "No database selected")
+		}
+		if _, ok := snap.Schema(schema); !ok {
+			return nil, sqlerr.New(sqlerr.BadDB, "Unknown database '%s'", schema)
+		}
+		var rows [][]string
+		for _, t := range snap.Tables(schema) {
+			rows = append(rows, []string{t.Name})
+		}
+		return textResult([]string{"Tables_in_" + schema}, rows), nil
+	}
+	return nil, notSupported("this SHOW statement")
+}
+
+func notSupported(what string) error {
+	return sqlerr.New(sqlerr.NotSupportedYet, "This version of vcube doesn't yet support '%s'", what)
+}
+
+// textResult is a result set of TEXT columns.
+func textResult(names []string, rows [][]string) *Result {
+	fields := make([]planner.Field, len(names))
+	afields := make([]arrow.Field, len(names))
+	for i, n := range names {
+		fields[i] = planner.Field{Name: n, Type: sqltype.Text}
+		afields[i] = arrow.Field{Name: n, Type: arrow.BinaryTypes.String, Nullable: true}
+	}
+	schema := arrow.NewSchema(afields, nil)
+	b := array.NewRecordBuilder(memory.DefaultAllocator, schema)
+	defer b.Release()
+	for _, r := range rows {
+		for i, v := range r {
+			b.Field(i).(*array.StringBuilder).Append(v)
+		}
+	}
+	return &Result{Fields: fields, Batches: []arrow.RecordBatch{b.NewRecordBatch()}, HasRows: true}
+}
+
+func isTableGone(err error) bool {
+	return errors.Is(err, etcdmeta.ErrTableNotFound) || errors.Is(err, etcdmeta.ErrSchemaNotFound)
+}

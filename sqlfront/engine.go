@@ -1,0 +1,190 @@
+package sqlfront
+
+import (
+	"context"
+	"sync"
+
+	"github.com/apache/arrow-go/v18/arrow"
+	"github.com/apache/arrow-go/v18/arrow/memory"
+	"vitess.io/vitess/go/vt/sqlparser"
+
+	"github.com/vcubedb/vcube/etcdmeta"
+	"github.com/vcubedb/vcube/internal/sqlerr"
+	"github.com/vcubedb/vcube/planner"
+	"github.com/vcubedb/vcube/storage"
+	"github.com/vcubedb/vcube/vexec"
+)
+
+// Config is what an Engine is built from.
+type Config struct {
+	Catalog   *etcdmeta.Store
+	Data      *storage.Store
+	Mem       memory.Allocator // nil: the Go allocator
+	BatchSize int              // rows per batch; 0 for vexec's default
+}
+
+// Engine runs SQL statements. It is safe for concurrent use.
+type Engine struct {
+	cfg Config
+	// files guards data files against removal while queries read them: queries hold it shared, statements that
+	// delete files (DROP) hold it exclusively while they delete.
+	files sync.RWMutex
+}
+
+// NewEngine returns an engine over a catalog and a data store.
+func NewEngine(cfg Config) *Engine {
+	if cfg.Mem == nil {
+		cfg.Mem = memory.NewGoAllocator()
+	}
+	return &Engine{cfg: cfg}
+}
+
+// Session holds what lasts between the statements of one client: for now, the default schema.
+type Session struct {
+	Schema string
+}
+
+// Result is a statement's answer: columns and batches for a result set, or the affected row count.
+type Result struct {
+	Fields       []planner.Field
+	Batches      []arrow.RecordBatch
+	AffectedRows int64
+	// HasRows is true when the statement returns a result set (even an empty one).
+	HasRows bool
+}
+
+// Rows counts the rows of a result set.
+func (r *Result) Rows() int64 {
+	var n int64
+	for _, b := range r.Batches {
+		n += b.NumRows()
+	}
+	return n
+}
+
+// Release frees the result's batches.
+func (r *Result) Release() {
+	for _, b := range r.Batches {
+		b.Release()
+	}
+	r.Batches = nil
+}
+
+// Execute parses and runs one statement. Errors are MySQL errors (vitess sqlerror.SQLError) with the number and
+// SQLSTATE a MySQL client expects; a failed statement changes nothing.
+func (e *Engine) Execute(ctx context.Context, sess *Session, sql string) (*Result, error) {
+	if sess == nil {
+		sess = &Session{}
+	}
+	stmt, err := parse(sql)
+	if err != nil {
+		return nil, err
+	}
+	res, err := e.execute(ctx, sess, stmt)
+	if err != nil {
+		return nil, sqlerr.From(err)
+	}
+	return res, nil
+}
+
+func (e *Engine) execute(ctx context.Context, sess *Session, stmt sqlparser.Statement) (*Result, error) {
+	switch s := stmt.(type) {
+	case *sqlparser.Select, *sqlparser.Union:
+		return e.query(ctx, sess, s.(sqlparser.TableStatement))
+	case *sqlparser.ExplainStmt:
+		return e.explain(ctx, sess, s)
+	case *sqlparser.Insert:
+		return e.insert(ctx, sess, s)
+	case *sqlparser.CreateDatabase:
+		return e.createSchema(ctx, s)
+	case *sqlparser.DropDatabase:
+		return e.dropSchema(ctx, s)
+	case *sqlparser.CreateTable:
+		return e.createTable(ctx, sess, s)
+	case *sqlparser.DropTable:
+		return e.dropTable(ctx, sess, s)
+	case *sqlparser.Show:
+		return e.show(sess, s)
+	case *sqlparser.Use:
+		name := s.DBName.String()
+		if _, ok := e.cfg.Catalog.Snapshot().Schema(name); !ok {
+			return nil, sqlerr.New(sqlerr.BadDB, "Unknown database '%s'", name)
+		}
+		sess.Schema = name
+		return &Result{}, nil
+	}
+	return nil, sqlerr.New(sqlerr.NotSupportedYet, "This version of vcube doesn't yet support '%s'", statementKind(stmt))
+}
+
+func statementKind(stmt sqlparser.Statement) string {
+	s := sqlparser.String(stmt)
+	if len(s) > 40 {
+		s = s[:40] + "..."
+	}
+	return s
+}
+
+// query plans and runs a SELECT.
+func (e *Engine) query(ctx context.Context, sess *Session, stmt sqlparser.TableStatement) (*Result, error) {
+	snap := e.cfg.Catalog.Snapshot()
+	plan, err := e.plan(ctx, sess, snap, stmt)
+	if err != nil {
+		return nil, err
+	}
+	e.files.RLock()
+	defer e.files.RUnlock()
+	batches, _, err := vexec.Run(ctx, plan, e.execConfig())
+	if err != nil {
+		return nil, err
+	}
+	return &Result{Fields: plan.Fields(), Batches: batches, HasRows: true}, nil
+}
+
+func (e *Engine) execConfig() vexec.Config {
+	return vexec.Config{Mem: e.cfg.Mem, BatchSize: e.cfg.BatchSize, Data: e.cfg.Data}
+}
+
+func (e *Engine) plan(ctx context.Context, sess *Session, snap *etcdmeta.Snapshot, stmt sqlparser.TableStatement) (planner.Node, error) {
+	sel, ok := stmt.(*sqlparser.Select)
+	if !ok {
+		return nil, sqlerr.New(sqlerr.NotSupportedYet, "This version of vcube doesn't yet support 'UNION'")
+	}
+	b := &selectBinder{ctx: ctx, sess: sess, snap: snap}
+	plan, err := b.bind(sel)
+	if err != nil {
+		return nil, err
+	}
+	planner.Number(plan)
+	return plan, nil
+}
+
+// explain answers EXPLAIN with the plan, and EXPLAIN ANALYZE by running the query and adding each node's figures.
+func (e *Engine) explain(ctx context.Context, sess *Session, s *sqlparser.ExplainStmt) (*Result, error) {
+	sel, ok := s.Statement.(sqlparser.TableStatement)
+	if !ok {
+		return nil, sqlerr.New(sqlerr.NotSupportedYet, "This version of vcube doesn't yet support EXPLAIN of '%s'", statementKind(s.Statement))
+	}
+	snap := e.cfg.Catalog.Snapshot()
+	plan, err := e.plan(ctx, sess, snap, sel)
+	if err != nil {
+		return nil, err
+	}
+	switch s.Type {
+	case sqlparser.EmptyType, sqlparser.TreeType, sqlparser.TraditionalType:
+		return textResult([]string{"logical plan"}, [][]string{{planner.Explain(plan, nil)}}), nil
+	case sqlparser.AnalyzeType:
+		e.files.RLock()
+		defer e.files.RUnlock()
+		batches, stats, err := vexec.Run(ctx, plan, e.execConfig())
+		if err != nil {
+			return nil, err
+		}
+		for _, b := range batches {
+			b.Release()
+		}
+		return textResult([]string{"node type", "node name", "physical plan"},
+			[][]string{{"router", "", planner.Explain(plan, stats.Annotate)}}), nil
+	}
+	return nil, sqlerr.New(sqlerr.NotSupportedYet, "This version of vcube doesn't yet support this EXPLAIN format")
+}
+

@@ -1,0 +1,168 @@
+package sqlfront
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"net"
+	"strings"
+	"time"
+
+	"github.com/valyala/fasthttp"
+	"vitess.io/vitess/go/mysql/sqlerror"
+
+	"github.com/vcubedb/vcube/internal/sqlerr"
+)
+
+// HTTPConfig tunes the HTTP API.
+type HTTPConfig struct {
+	MaxBodyBytes int           // largest statement accepted; 64 MiB when 0
+	QueryTimeout time.Duration // 0: no limit
+}
+
+// HTTPServer serves the SQL API:
+//
+//	POST /v1/sql   body: one statement as text, or {"query": "..."} with Content-Type application/json;
+//	               ?format=json (default) | csv | arrow; ?schema=s sets the default schema
+//	GET  /healthz  200 once the server accepts queries
+type HTTPServer struct {
+	engine *Engine
+	cfg    HTTPConfig
+	srv    *fasthttp.Server
+}
+
+// NewHTTPServer returns a server for an engine.
+func NewHTTPServer(e *Engine, cfg HTTPConfig) *HTTPServer {
+	if cfg.MaxBodyBytes <= 0 {
+		cfg.MaxBodyBytes = 64 << 20
+	}
+	h := &HTTPServer{engine: e, cfg: cfg}
+	h.srv = &fasthttp.Server{
+		Handler:            h.handle,
+		Name:               "vcube",
+		MaxRequestBodySize: cfg.MaxBodyBytes,
+		IdleTimeout:        2 * time.Minute,
+		ReadTimeout:        5 * time.Minute,
+		NoDefaultDate:      true,
+	}
+	return h
+}
+
+// Serve answers requests on ln until Shutdown.
+func (h *HTTPServer) Serve(ln net.Listener) error { return h.srv.Serve(ln) }
+
+// Shutdown stops accepting connections and waits for requests in flight to finish or ctx to end.
+func (h *HTTPServer) Shutdown(ctx context.Context) error { return h.srv.ShutdownWithContext(ctx) }
+
+func (h *HTTPServer) handle(ctx *fasthttp.RequestCtx) {
+	switch string(ctx.Path()) {
+	case "/healthz":
+		ctx.SetContentType("text/plain; charset=utf-8")
+		ctx.SetBodyString("ok\n")
+	case "/v1/sql":
+		if !ctx.IsPost() {
+			ctx.Response.Header.Set("Allow", "POST")
+			writeError(ctx, fasthttp.StatusMethodNotAllowed, sqlerr.New(sqlerr.Unknown, "use POST for /v1/sql"))
+			return
+		}
+		h.sql(ctx)
+	default:
+		writeError(ctx, fasthttp.StatusNotFound, sqlerr.New(sqlerr.Unknown, "no such endpoint %q", ctx.Path()))
+	}
+}
+
+// sqlRequest is the JSON form of a statement.
+type sqlRequest struct {
+	Query string `json:"query"`
+}
+
+// decodeSQLRequest reads the statement from a request body: JSON when the content type says so, text otherwise.
+func decodeSQLRequest(contentType, body []byte) (string, error) {
+	ct := strings.ToLower(string(contentType))
+	if strings.HasPrefix(strings.TrimSpace(ct), "application/json") {
+		var req sqlRequest
+		dec := json.NewDecoder(bytes.NewReader(body))
+		dec.DisallowUnknownFields()
+		if err := dec.Decode(&req); err != nil {
+			return "", sqlerr.New(sqlerr.Parse, "request body is not valid JSON of the form {\"query\": \"...\"}: %v", err)
+		}
+		if dec.More() {
+			return "", sqlerr.New(sqlerr.Parse, "request body has data after the JSON object")
+		}
+		return req.Query, nil
+	}
+	return string(body), nil
+}
+
+func (h *HTTPServer) sql(ctx *fasthttp.RequestCtx) {
+	format := string(ctx.QueryArgs().Peek("format"))
+	switch format {
+	case "", "json", "csv", "arrow":
+	default:
+		writeError(ctx, fasthttp.StatusBadRequest, sqlerr.New(sqlerr.WrongArguments, "unknown format %q: use json, csv or arrow", format))
+		return
+	}
+	query, err := decodeSQLRequest(ctx.Request.Header.ContentType(), ctx.PostBody())
+	if err != nil {
+		writeError(ctx, fasthttp.StatusBadRequest, err)
+		return
+	}
+	qctx := context.Context(ctx)
+	if h.cfg.QueryTimeout > 0 {
+		var cancel context.CancelFunc
+		qctx, cancel = context.WithTimeout(qctx, h.cfg.QueryTimeout)
+		defer cancel()
+	}
+	sess := &Session{Schema: string(ctx.QueryArgs().Peek("schema"))}
+	res, err := h.engine.Execute(qctx, sess, query)
+	if err != nil {
+		status := fasthttp.StatusInternalServerError
+		if sqlerr.IsClientError(err) {
+			status = fasthttp.StatusBadRequest
+		}
+		writeError(ctx, status, err)
+		return
+	}
+	defer res.Release()
+	var out bytes.Buffer
+	switch format {
+	case "csv":
+		ctx.SetContentType("text/csv; charset=utf-8")
+		err = writeCSV(&out, res)
+	case "arrow":
+		ctx.SetContentType("application/vnd.apache.arrow.stream")
+		err = writeArrow(&out, res)
+	default:
+		ctx.SetContentType("application/json")
+		err = writeJSON(&out, res)
+	}
+	if err != nil {
+		writeError(ctx, fasthttp.StatusInternalServerError, err)
+		return
+	}
+	ctx.SetBody(out.Bytes())
+}
+
+// writeError answers {"error":{"code":N,"sqlstate":"XXXXX","message":"..."}}.
+func writeError(ctx *fasthttp.RequestCtx, status int, err error) {
+	se := sqlerr.From(err)
+	ctx.ResetBody()
+	ctx.SetStatusCode(status)
+	ctx.SetContentType("application/json")
+	ctx.SetBody(errorJSON(se))
+}
+
+func errorJSON(se *sqlerror.SQLError) []byte {
+	buf := []byte(`{"error":{"code":`)
+	buf = append(buf, []byte(jsonNumber(int(se.Num)))...)
+	buf = append(buf, `,"sqlstate":`...)
+	buf = appendJSONString(buf, se.State)
+	buf = append(buf, `,"message":`...)
+	buf = appendJSONString(buf, se.Message)
+	return append(buf, "}}\n"...)
+}
+
+func jsonNumber(n int) string {
+	b, _ := json.Marshal(n)
+	return string(b)
+}

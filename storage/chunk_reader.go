@@ -1,0 +1,207 @@
+package storage
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"os"
+
+	"github.com/apache/arrow-go/v18/arrow"
+	"github.com/apache/arrow-go/v18/arrow/array"
+	"github.com/apache/arrow-go/v18/arrow/memory"
+	"github.com/parquet-go/parquet-go"
+)
+
+// DefaultBatchSize is the rows per batch when ScanOptions.BatchSize is 0.
+const DefaultBatchSize = 8192
+
+// readBufferSize is the buffer parquet-go reads a column chunk through. Its default (4 KiB) turns one chunk into
+// dozens of pread calls; chunks are read front to back, so a larger buffer is all gain.
+const readBufferSize = 256 << 10
+
+// ScanOptions selects what to read.
+type ScanOptions struct {
+	// Columns are indexes into cols of the columns to read, in the order wanted. Empty reads no column: batches
+	// then have zero columns but the right NumRows (a row count).
+	Columns   []int
+	BatchSize int              // rows per batch; DefaultBatchSize if 0
+	Mem       memory.Allocator // allocates the Arrow arrays; required
+}
+
+// ReadStats counts what a Reader read.
+type ReadStats struct {
+	BytesRead int64 // compressed bytes of the column chunks opened
+	RowGroups int   // row groups whose rows were returned
+}
+
+// Reader streams the record batches of one chunk file. It is not safe for concurrent use.
+type Reader struct {
+	file      *os.File
+	pf        *parquet.File
+	schema    *arrow.Schema
+	columns   []*columnCursor
+	batchSize int
+	numRows   int64
+	emitted   int64
+	// groupEnds[i] is the row just past row group i, for counting the row groups a scan reached.
+	groupEnds []int64
+	batch     arrow.RecordBatch
+	stats     ReadStats
+	closed    bool
+}
+
+// OpenChunk opens the chunk file at path (relative to Dir()) whose table has the columns cols, checking that the
+// file holds every column of cols with its type.
+func (s *Store) OpenChunk(path string, cols []Column, opts ScanOptions) (*Reader, error) {
+	if opts.Mem == nil {
+		return nil, errors.New("storage: ScanOptions.Mem is required")
+	}
+	if opts.BatchSize < 0 {
+		return nil, fmt.Errorf("storage: negative batch size %d", opts.BatchSize)
+	}
+	if err := checkColumns(cols); err != nil {
+		return nil, err
+	}
+	for _, c := range opts.Columns {
+		if c < 0 || c >= len(cols) {
+			return nil, fmt.Errorf("storage: scan of %s asks for column %d of %d", path, c, len(cols))
+		}
+	}
+	full, err := s.abs(path)
+	if err != nil {
+		return nil, err
+	}
+	f, err := os.Open(full)
+	if err != nil {
+		return nil, fmt.Errorf("storage: opening chunk: %w", err)
+	}
+	r, err := newReader(f, path, cols, opts)
+	if err != nil {
+		_ = f.Close()
+		return nil, err
+	}
+	return r, nil
+}
+
+func newReader(f *os.File, path string, cols []Column, opts ScanOptions) (*Reader, error) {
+	st, err := f.Stat()
+	if err != nil {
+		return nil, fmt.Errorf("storage: opening chunk %s: %w", path, err)
+	}
+	// The page index and bloom filters are not needed to scan; skipping them keeps opening to one footer read.
+	pf, err := parquet.OpenFile(f, st.Size(),
+		parquet.SkipPageIndex(true),
+		parquet.SkipBloomFilters(true),
+		parquet.ReadBufferSize(readBufferSize),
+	)
+	if err != nil {
+		return nil, fmt.Errorf("storage: opening chunk %s: %w", path, err)
+	}
+	leaves, err := leafIndexes(pf.Schema(), cols, path)
+	if err != nil {
+		return nil, err
+	}
+
+	r := &Reader{
+		file:      f,
+		pf:        pf,
+		batchSize: opts.BatchSize,
+		numRows:   pf.NumRows(),
+	}
+	if r.batchSize == 0 {
+		r.batchSize = DefaultBatchSize
+	}
+	var end int64
+	for _, g := range pf.RowGroups() {
+		end += g.NumRows()
+		r.groupEnds = append(r.groupEnds, end)
+	}
+	if end != r.numRows {
+		return nil, fmt.Errorf("storage: %s: row groups hold %d rows, the footer says %d", path, end, r.numRows)
+	}
+
+	projected := make([]Column, len(opts.Columns))
+	for i, ci := range opts.Columns {
+		projected[i] = cols[ci]
+		leaf := leaves[ci]
+		leafCol, _ := pf.Schema().Lookup(cols[ci].Name)
+		cur := &columnCursor{
+			name:   cols[ci].Name,
+			path:   path,
+			maxDef: byte(leafCol.MaxDefinitionLevel),
+			dec:    newDecoder(cols[ci].Type, opts.Mem),
+			mem:    opts.Mem,
+			stats:  &r.stats,
+		}
+		meta := pf.Metadata()
+		for g, rg := range pf.RowGroups() {
+			cur.chunks = append(cur.chunks, rg.ColumnChunks()[leaf])
+			cur.chunkBytes = append(cur.chunkBytes, meta.RowGroups[g].Columns[leaf].MetaData.TotalCompressedSize)
+		}
+		r.columns = append(r.columns, cur)
+	}
+	r.schema = arrowSchema(projected)
+	return r, nil
+}
+
+// Schema returns the schema of the batches: the projected columns, all nullable.
+func (r *Reader) Schema() *arrow.Schema { return r.schema }
+
+// Stats returns what the reader has read so far.
+func (r *Reader) Stats() ReadStats { return r.stats }
+
+// Next returns the next batch, or io.EOF after the last. The batch is valid until the next call to Next or
+// Close; a caller that keeps it Retains it.
+func (r *Reader) Next() (arrow.RecordBatch, error) {
+	if r.closed {
+		return nil, errors.New("storage: Next on a closed chunk reader")
+	}
+	if r.batch != nil {
+		r.batch.Release()
+		r.batch = nil
+	}
+	if r.emitted >= r.numRows {
+		return nil, io.EOF
+	}
+	n := int(min(int64(r.batchSize), r.numRows-r.emitted))
+	arrs := make([]arrow.Array, 0, len(r.columns))
+	for _, c := range r.columns {
+		a, err := c.read(n)
+		if err != nil {
+			for _, done := range arrs {
+				done.Release()
+			}
+			return nil, err
+		}
+		arrs = append(arrs, a)
+	}
+	r.batch = array.NewRecordBatch(r.schema, arrs, int64(n))
+	// The batch holds its own references to the arrays.
+	for _, a := range arrs {
+		a.Release()
+	}
+	r.emitted += int64(n)
+	for r.stats.RowGroups < len(r.groupEnds) && (r.stats.RowGroups == 0 || r.groupEnds[r.stats.RowGroups-1] < r.emitted) {
+		r.stats.RowGroups++
+	}
+	return r.batch, nil
+}
+
+// Close releases the current batch, the pages held and the file. After Close, nothing the reader allocated
+// from ScanOptions.Mem is still in use.
+func (r *Reader) Close() error {
+	if r.closed {
+		return nil
+	}
+	r.closed = true
+	if r.batch != nil {
+		r.batch.Release()
+		r.batch = nil
+	}
+	var errs []error
+	for _, c := range r.columns {
+		errs = append(errs, c.close())
+	}
+	errs = append(errs, r.file.Close())
+	return errors.Join(errs...)
+}

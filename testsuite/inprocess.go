@@ -1,0 +1,62 @@
+package testsuite
+
+import (
+	"context"
+	"strings"
+
+	"github.com/vcubedb/vcube/internal/node"
+	"github.com/vcubedb/vcube/sqlfront"
+)
+
+// InProcess runs records against a single-node vcube in this process: embedded etcd, real Parquet files in its
+// data directory, the same engine `vcube serve` runs.
+type InProcess struct {
+	node *node.Node
+	sess sqlfront.Session
+}
+
+// OpenInProcess starts a node on dataDir.
+func OpenInProcess(ctx context.Context, dataDir string) (*InProcess, error) {
+	n, err := node.Open(ctx, node.Config{DataDir: dataDir})
+	if err != nil {
+		return nil, err
+	}
+	return &InProcess{node: n}, nil
+}
+
+// Name is the target name skipif/onlyif lines use.
+func (t *InProcess) Name() string { return "vcube" }
+
+// Exec runs a statement; USE changes the schema of later statements.
+func (t *InProcess) Exec(ctx context.Context, sql string) error {
+	res, err := t.node.Engine.Execute(ctx, &t.sess, sql)
+	if err != nil {
+		return err
+	}
+	res.Release()
+	return nil
+}
+
+// Query runs a query and renders its rows as text. A value spanning several lines (an EXPLAIN plan) in a
+// one-column result becomes one row per line, so files can show plans as they print.
+func (t *InProcess) Query(ctx context.Context, sql string) ([][]string, error) {
+	res, err := t.node.Engine.Execute(ctx, &t.sess, sql)
+	if err != nil {
+		return nil, err
+	}
+	defer res.Release()
+	rows := res.TextRows()
+	if len(res.Fields) != 1 {
+		return rows, nil
+	}
+	var out [][]string
+	for _, r := range rows {
+		for _, line := range strings.Split(r[0], "\n") {
+			out = append(out, []string{line})
+		}
+	}
+	return out, nil
+}
+
+// Close stops the node.
+func (t *InProcess) Close() error { return t.node.Close() }

@@ -1,0 +1,412 @@
+package vexec
+
+import (
+	"strings"
+
+	"github.com/apache/arrow-go/v18/arrow"
+	"github.com/apache/arrow-go/v18/arrow/array"
+	"github.com/apache/arrow-go/v18/arrow/decimal128"
+	"github.com/apache/arrow-go/v18/arrow/memory"
+
+	"github.com/vcubedb/vcube/internal/sqlerr"
+	"github.com/vcubedb/vcube/internal/sqltype"
+	"github.com/vcubedb/vcube/planner"
+)
+
+// accumulator keeps one aggregate's state for every group. update is called once per batch with the group ID of
+// each row and runs a typed loop; nothing is called per row.
+type accumulator interface {
+	grow(groups int)
+	update(ids []uint32, arg arrow.Array) error
+	finish(mem memory.Allocator, groups int) (arrow.Array, error)
+}
+
+func newAccumulator(a *planner.AggCall) (accumulator, error) {
+	if a.Distinct {
+		return nil, sqlerr.New(sqlerr.NotSupportedYet, "This version of vcube doesn't yet support '%s'", a.String())
+	}
+	if a.Func == "count" {
+		return &countAcc{star: a.Arg == nil}, nil
+	}
+	in := a.Arg.Type()
+	switch a.Func {
+	case "sum":
+		switch in.Kind {
+		case sqltype.KindInt:
+			return &sumIntAcc{call: a}, nil
+		case sqltype.KindFloat:
+			return &sumFloatAcc{}, nil
+		case sqltype.KindDecimal:
+			return &sumDecimalAcc{call: a, out: a.T}, nil
+		}
+	case "avg":
+		switch in.Kind {
+		case sqltype.KindInt, sqltype.KindDecimal:
+			return &avgDecimalAcc{call: a, inScale: in.Scale, out: a.T}, nil
+		case sqltype.KindFloat:
+			return &avgFloatAcc{}, nil
+		}
+	case "min", "max":
+		return newMinMaxAcc(a.Func == "max", in), nil
+	}
+	return nil, sqlerr.New(sqlerr.Unknown, "no accumulator for %s over %s", a.Func, in)
+}
+
+type countAcc struct {
+	star   bool
+	counts []int64
+}
+
+func (c *countAcc) grow(n int) { c.counts = growTo(c.counts, n) }
+func (c *countAcc) update(ids []uint32, arg arrow.Array) error {
+	if c.star || arg.NullN() == 0 {
+		for _, g := range ids {
+			c.counts[g]++
+		}
+		return nil
+	}
+	for i, g := range ids {
+		if arg.IsValid(i) {
+			c.counts[g]++
+		}
+	}
+	return nil
+}
+func (c *countAcc) finish(mem memory.Allocator, n int) (arrow.Array, error) {
+	out := newInt64Out(mem, arrow.PrimitiveTypes.Int64, n)
+	copy(out.vals, c.counts[:n])
+	return out.finish(), nil
+}
+
+type sumIntAcc struct {
+	call *planner.AggCall
+	sums []int64
+	seen []bool
+}
+
+func (s *sumIntAcc) grow(n int) { s.sums, s.seen = growTo(s.sums, n), growTo(s.seen, n) }
+func (s *sumIntAcc) update(ids []uint32, arg arrow.Array) error {
+	vals := arg.(*array.Int64).Int64Values()
+	hasNulls := arg.NullN() > 0
+	for i, g := range ids {
+		if hasNulls && arg.IsNull(i) {
+			continue
+		}
+		sum, v := s.sums[g], vals[i]
+		r := sum + v
+		// Overflow when both operands have the same sign and the result's sign differs.
+		if (sum^r)&(v^r) < 0 {
+			return sqlerr.New(sqlerr.DataOutOfRange, "BIGINT value is out of range in '%s'", s.call.String())
+		}
+		s.sums[g] = r
+		s.seen[g] = true
+	}
+	return nil
+}
+func (s *sumIntAcc) finish(mem memory.Allocator, n int) (arrow.Array, error) {
+	out := newInt64Out(mem, arrow.PrimitiveTypes.Int64, n)
+	copy(out.vals, s.sums[:n])
+	for g := 0; g < n; g++ {
+		if !s.seen[g] {
+			out.setNull(g)
+		}
+	}
+	return out.finish(), nil
+}
+
+type sumFloatAcc struct {
+	sums []float64
+	seen []bool
+}
+
+func (s *sumFloatAcc) grow(n int) { s.sums, s.seen = growTo(s.sums, n), growTo(s.seen, n) }
+func (s *sumFloatAcc) update(ids []uint32, arg arrow.Array) error {
+	vals := arg.(*array.Float64).Float64Values()
+	hasNulls := arg.NullN() > 0
+	for i, g := range ids {
+		if hasNulls && arg.IsNull(i) {
+			continue
+		}
+		s.sums[g] += vals[i]
+		s.seen[g] = true
+	}
+	return nil
+}
+func (s *sumFloatAcc) finish(mem memory.Allocator, n int) (arrow.Array, error) {
+	out := newFloat64Out(mem, n)
+	copy(out.vals, s.sums[:n])
+	for g := 0; g < n; g++ {
+		if !s.seen[g] {
+			out.setNull(g)
+		}
+	}
+	return out.finish(), nil
+}
+
+// sumDecimalAcc sums exactly at the argument's scale; the result type keeps that scale with 38 digits.
+type sumDecimalAcc struct {
+	call *planner.AggCall
+	out  sqltype.Type
+	sums []decimal128.Num
+	seen []bool
+}
+
+func (s *sumDecimalAcc) grow(n int) { s.sums, s.seen = growTo(s.sums, n), growTo(s.seen, n) }
+func (s *sumDecimalAcc) update(ids []uint32, arg arrow.Array) error {
+	vals := arg.(*array.Decimal128).Values()
+	hasNulls := arg.NullN() > 0
+	for i, g := range ids {
+		if hasNulls && arg.IsNull(i) {
+			continue
+		}
+		r := s.sums[g].Add(vals[i])
+		if !r.FitsInPrecision(sqltype.MaxDecimalPrecision) {
+			return sqlerr.New(sqlerr.DataOutOfRange, "DECIMAL value is out of range in '%s'", s.call.String())
+		}
+		s.sums[g] = r
+		s.seen[g] = true
+	}
+	return nil
+}
+func (s *sumDecimalAcc) finish(mem memory.Allocator, n int) (arrow.Array, error) {
+	out := newDecimalOut(mem, s.out.Arrow(), n)
+	copy(out.vals, s.sums[:n])
+	for g := 0; g < n; g++ {
+		if !s.seen[g] {
+			out.setNull(g)
+		}
+	}
+	return out.finish(), nil
+}
+
+// avgDecimalAcc averages BIGINT and DECIMAL exactly, as MySQL does: the result has four more digits of scale.
+type avgDecimalAcc struct {
+	call    *planner.AggCall
+	inScale int
+	out     sqltype.Type
+	sums    []decimal128.Num
+	counts  []int64
+}
+
+func (a *avgDecimalAcc) grow(n int) { a.sums, a.counts = growTo(a.sums, n), growTo(a.counts, n) }
+func (a *avgDecimalAcc) update(ids []uint32, arg arrow.Array) error {
+	hasNulls := arg.NullN() > 0
+	switch arr := arg.(type) {
+	case *array.Int64:
+		vals := arr.Int64Values()
+		for i, g := range ids {
+			if hasNulls && arg.IsNull(i) {
+				continue
+			}
+			a.sums[g] = a.sums[g].Add(decimal128.FromI64(vals[i]))
+			a.counts[g]++
+		}
+	case *array.Decimal128:
+		vals := arr.Values()
+		for i, g := range ids {
+			if hasNulls && arg.IsNull(i) {
+				continue
+			}
+			r := a.sums[g].Add(vals[i])
+			if !r.FitsInPrecision(sqltype.MaxDecimalPrecision) {
+				return sqlerr.New(sqlerr.DataOutOfRange, "DECIMAL value is out of range in '%s'", a.call.String())
+			}
+			a.sums[g] = r
+			a.counts[g]++
+		}
+	}
+	return nil
+}
+func (a *avgDecimalAcc) finish(mem memory.Allocator, n int) (arrow.Array, error) {
+	out := newDecimalOut(mem, a.out.Arrow(), n)
+	for g := 0; g < n; g++ {
+		if a.counts[g] == 0 {
+			out.setNull(g)
+			continue
+		}
+		r, ok := divDecimal("/", a.sums[g], a.inScale, decimal128.FromI64(a.counts[g]), 0, a.out.Scale)
+		if !ok {
+			out.release()
+			return nil, sqlerr.New(sqlerr.DataOutOfRange, "DECIMAL value is out of range in '%s'", a.call.String())
+		}
+		out.vals[g] = r
+	}
+	return out.finish(), nil
+}
+
+type avgFloatAcc struct {
+	sums   []float64
+	counts []int64
+}
+
+func (a *avgFloatAcc) grow(n int) { a.sums, a.counts = growTo(a.sums, n), growTo(a.counts, n) }
+func (a *avgFloatAcc) update(ids []uint32, arg arrow.Array) error {
+	vals := arg.(*array.Float64).Float64Values()
+	hasNulls := arg.NullN() > 0
+	for i, g := range ids {
+		if hasNulls && arg.IsNull(i) {
+			continue
+		}
+		a.sums[g] += vals[i]
+		a.counts[g]++
+	}
+	return nil
+}
+func (a *avgFloatAcc) finish(mem memory.Allocator, n int) (arrow.Array, error) {
+	out := newFloat64Out(mem, n)
+	for g := 0; g < n; g++ {
+		if a.counts[g] == 0 {
+			out.setNull(g)
+			continue
+		}
+		out.vals[g] = a.sums[g] / float64(a.counts[g])
+	}
+	return out.finish(), nil
+}
+
+// minMaxAcc keeps the smallest or largest value per group for every kind.
+type minMaxAcc struct {
+	max  bool
+	t    sqltype.Type
+	seen []bool
+	ints []int64 // BIGINT, TIMESTAMP, BOOLEAN (as 0/1)
+	flts []float64
+	decs []decimal128.Num
+	strs []string
+}
+
+func newMinMaxAcc(max bool, t sqltype.Type) *minMaxAcc { return &minMaxAcc{max: max, t: t} }
+
+func (m *minMaxAcc) grow(n int) {
+	m.seen = growTo(m.seen, n)
+	switch m.t.Kind {
+	case sqltype.KindFloat:
+		m.flts = growTo(m.flts, n)
+	case sqltype.KindDecimal:
+		m.decs = growTo(m.decs, n)
+	case sqltype.KindString:
+		m.strs = growTo(m.strs, n)
+	default:
+		m.ints = growTo(m.ints, n)
+	}
+}
+
+func (m *minMaxAcc) update(ids []uint32, arg arrow.Array) error {
+	hasNulls := arg.NullN() > 0
+	switch arr := arg.(type) {
+	case *array.Int64, *array.Timestamp:
+		updateOrdered(m.ints, m.seen, ids, int64Values(arr), arg, hasNulls, m.max)
+	case *array.Float64:
+		updateOrdered(m.flts, m.seen, ids, arr.Float64Values(), arg, hasNulls, m.max)
+	case *array.Boolean:
+		for i, g := range ids {
+			if hasNulls && arg.IsNull(i) {
+				continue
+			}
+			v := int64(0)
+			if arr.Value(i) {
+				v = 1
+			}
+			if !m.seen[g] || (m.max && v > m.ints[g]) || (!m.max && v < m.ints[g]) {
+				m.ints[g], m.seen[g] = v, true
+			}
+		}
+	case *array.Decimal128:
+		vals := arr.Values()
+		for i, g := range ids {
+			if hasNulls && arg.IsNull(i) {
+				continue
+			}
+			c := vals[i].Cmp(m.decs[g])
+			if !m.seen[g] || (m.max && c > 0) || (!m.max && c < 0) {
+				m.decs[g], m.seen[g] = vals[i], true
+			}
+		}
+	case *array.String:
+		for i, g := range ids {
+			if hasNulls && arg.IsNull(i) {
+				continue
+			}
+			v := arr.Value(i)
+			if !m.seen[g] || (m.max && v > m.strs[g]) || (!m.max && v < m.strs[g]) {
+				m.strs[g], m.seen[g] = strings.Clone(v), true
+			}
+		}
+	}
+	return nil
+}
+
+func updateOrdered[T int64 | float64](state []T, seen []bool, ids []uint32, vals []T, arg arrow.Array, hasNulls, max bool) {
+	for i, g := range ids {
+		if hasNulls && arg.IsNull(i) {
+			continue
+		}
+		v := vals[i]
+		if !seen[g] || (max && v > state[g]) || (!max && v < state[g]) {
+			state[g], seen[g] = v, true
+		}
+	}
+}
+
+func (m *minMaxAcc) finish(mem memory.Allocator, n int) (arrow.Array, error) {
+	switch m.t.Kind {
+	case sqltype.KindFloat:
+		out := newFloat64Out(mem, n)
+		copy(out.vals, m.flts[:n])
+		return m.nulls(out), nil
+	case sqltype.KindDecimal:
+		out := newDecimalOut(mem, m.t.Arrow(), n)
+		copy(out.vals, m.decs[:n])
+		return m.nulls(out), nil
+	case sqltype.KindString:
+		b := array.NewStringBuilder(mem)
+		defer b.Release()
+		for g := 0; g < n; g++ {
+			if m.seen[g] {
+				b.Append(m.strs[g])
+			} else {
+				b.AppendNull()
+			}
+		}
+		return b.NewArray(), nil
+	case sqltype.KindBool:
+		out := newBoolOut(mem, n)
+		for g := 0; g < n; g++ {
+			if !m.seen[g] {
+				out.setNull(g)
+			}
+			out.set(g, m.ints[g] != 0)
+		}
+		return out.finish(), nil
+	}
+	out := newInt64Out(mem, m.t.Arrow(), n)
+	copy(out.vals, m.ints[:n])
+	return m.nulls(out), nil
+}
+
+func (m *minMaxAcc) nulls(out interface {
+	setNull(int)
+	finish() arrow.Array
+}) arrow.Array {
+	for g := range m.seen {
+		if !m.seen[g] {
+			out.setNull(g)
+		}
+	}
+	return out.finish()
+}
+
+// growTo extends s with zero values to length n, doubling capacity so growth is amortised.
+func growTo[T any](s []T, n int) []T {
+	if n <= len(s) {
+		return s
+	}
+	if n <= cap(s) {
+		return s[:n]
+	}
+	c := max(n, 2*cap(s), 64)
+	grown := make([]T, n, c)
+	copy(grown, s)
+	return grown
+}
+

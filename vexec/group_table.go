@@ -1,0 +1,159 @@
+package vexec
+
+import (
+	"encoding/binary"
+	"math"
+	"strings"
+
+	"github.com/apache/arrow-go/v18/arrow"
+	"github.com/apache/arrow-go/v18/arrow/array"
+	"github.com/apache/arrow-go/v18/arrow/memory"
+)
+
+// groupTable maps group keys to dense group IDs (0, 1, 2, ... in order of first appearance) and keeps each
+// group's key values for the output. One BIGINT key, the common rollup case, uses a map of int64; any other key
+// list is encoded per row into bytes (a NULL marker, then the value) and looked up in a map of strings.
+type groupTable struct {
+	types    []arrow.DataType
+	builders []array.Builder
+	groups   int
+
+	ints      map[int64]uint32 // single BIGINT key
+	nullGroup int64            // group of the NULL key for ints; -1 until seen
+	bytes     map[string]uint32
+	buf       []byte
+	ids       []uint32
+}
+
+func newGroupTable(mem memory.Allocator, types []arrow.DataType) *groupTable {
+	t := &groupTable{types: types, nullGroup: -1}
+	for _, dt := range types {
+		t.builders = append(t.builders, array.NewBuilder(mem, dt))
+	}
+	if len(types) == 1 && types[0].ID() == arrow.INT64 {
+		t.ints = make(map[int64]uint32)
+	} else {
+		t.bytes = make(map[string]uint32)
+	}
+	return t
+}
+
+// assign returns the group ID of every row; the slice is reused by the next call.
+func (t *groupTable) assign(keys []arrow.Array, rows int) []uint32 {
+	if cap(t.ids) < rows {
+		t.ids = make([]uint32, rows)
+	}
+	ids := t.ids[:rows]
+	if len(keys) == 0 {
+		if t.groups == 0 {
+			t.groups = 1
+		}
+		for i := range ids {
+			ids[i] = 0
+		}
+		return ids
+	}
+	if t.ints != nil {
+		k := keys[0].(*array.Int64)
+		vals := k.Int64Values()
+		for i, v := range vals {
+			if k.IsNull(i) {
+				if t.nullGroup < 0 {
+					t.nullGroup = int64(t.newGroup(keys, i))
+				}
+				ids[i] = uint32(t.nullGroup)
+				continue
+			}
+			id, ok := t.ints[v]
+			if !ok {
+				id = t.newGroup(keys, i)
+				t.ints[v] = id
+			}
+			ids[i] = id
+		}
+		return ids
+	}
+	for i := 0; i < rows; i++ {
+		t.buf = t.buf[:0]
+		for _, k := range keys {
+			t.buf = appendKey(t.buf, k, i)
+		}
+		id, ok := t.bytes[string(t.buf)]
+		if !ok {
+			id = t.newGroup(keys, i)
+			t.bytes[string(t.buf)] = id
+		}
+		ids[i] = id
+	}
+	return ids
+}
+
+func (t *groupTable) newGroup(keys []arrow.Array, row int) uint32 {
+	for c, k := range keys {
+		if k.IsNull(row) {
+			t.builders[c].AppendNull()
+			continue
+		}
+		if s, ok := k.(*array.String); ok {
+			// Builders copy bytes, so the key outlives the input batch.
+			t.builders[c].(*array.StringBuilder).Append(strings.Clone(s.Value(row)))
+			continue
+		}
+		appendValue(t.builders[c], k, row)
+	}
+	t.groups++
+	return uint32(t.groups - 1)
+}
+
+// keys returns the key columns of all groups, in group ID order.
+func (t *groupTable) keys() []arrow.Array {
+	out := make([]arrow.Array, len(t.builders))
+	for i, b := range t.builders {
+		out[i] = b.NewArray()
+	}
+	return out
+}
+
+func (t *groupTable) release() {
+	for _, b := range t.builders {
+		b.Release()
+	}
+}
+
+// appendKey encodes row i of a key column so that equal keys (by MySQL's GROUP BY rules: NULLs together, -0 and
+// 0 together) have equal bytes and different keys differ.
+func appendKey(buf []byte, a arrow.Array, i int) []byte {
+	if a.IsNull(i) {
+		return append(buf, 0)
+	}
+	buf = append(buf, 1)
+	switch a := a.(type) {
+	case *array.Int64:
+		return binary.LittleEndian.AppendUint64(buf, uint64(a.Value(i)))
+	case *array.Timestamp:
+		return binary.LittleEndian.AppendUint64(buf, uint64(a.Value(i)))
+	case *array.Float64:
+		v := a.Value(i)
+		if v == 0 {
+			v = 0 // folds -0 into 0
+		}
+		if math.IsNaN(v) {
+			v = math.NaN()
+		}
+		return binary.LittleEndian.AppendUint64(buf, math.Float64bits(v))
+	case *array.Decimal128:
+		v := a.Value(i)
+		buf = binary.LittleEndian.AppendUint64(buf, v.LowBits())
+		return binary.LittleEndian.AppendUint64(buf, uint64(v.HighBits()))
+	case *array.String:
+		s := a.Value(i)
+		buf = binary.AppendUvarint(buf, uint64(len(s)))
+		return append(buf, s...)
+	case *array.Boolean:
+		if a.Value(i) {
+			return append(buf, 1)
+		}
+		return append(buf, 0)
+	}
+	panic("vexec: cannot group by " + a.DataType().String())
+}
