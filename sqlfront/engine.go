@@ -187,4 +187,3 @@ func (e *Engine) explain(ctx context.Context, sess *Session, s *sqlparser.Explai
 	}
 	return nil, sqlerr.New(sqlerr.NotSupportedYet, "This version of vcube doesn't yet support this EXPLAIN format")
 }
-

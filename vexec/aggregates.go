@@ -409,4 +409,3 @@ func growTo[T any](s []T, n int) []T {
 	copy(grown, s)
 	return grown
 }
-
