@@ -58,10 +58,14 @@ func writeRandom(t *testing.T, s *Store, tableID, chunkID uint64, cols []Column,
 	return fi, arrs
 }
 
+// smallPages makes every column chunk hold many pages, so that scans cross page boundaries inside batches.
+const smallPages = 8 << 10
+
 // TestRoundTrip writes every type with random values and ~20% nulls and reads it back at several batch sizes
-// and projections, checking every value, the batch sizes, and that the allocator ends empty.
+// and projections, checking every value, the batch sizes, and that the allocator ends empty. Small pages and
+// a small dictionary limit make "city" dictionary-encoded and "note" mostly plain, both over many pages.
 func TestRoundTrip(t *testing.T) {
-	s := openStore(t)
+	s := openStore(t, WithPageBytes(smallPages), WithDictionaryBytes(4<<10))
 	projections := map[string][]int{
 		"all":      {0, 1, 2, 3, 4, 5, 6, 7, 8},
 		"reversed": {8, 7, 6, 5, 4, 3, 2, 1, 0},
@@ -70,6 +74,13 @@ func TestRoundTrip(t *testing.T) {
 	}
 	for i, n := range []int{0, 1, 7, 16384, 100000} {
 		fi, want := writeRandom(t, s, 1, uint64(i), allTypesColumns, n, uint64(n))
+		if n == 100000 {
+			pf := openParquet(t, s, fi.Path)
+			md := pf.Metadata().RowGroups[0].Columns[leafOf(t, pf, "note")].MetaData
+			if !slices.Contains(md.Encoding, format.Plain) || !slices.Contains(md.Encoding, format.RLEDictionary) {
+				t.Fatalf("note encodings %v: the test wants both plain and dictionary pages", md.Encoding)
+			}
+		}
 		for _, batchSize := range []int{1, 7, 8192} {
 			for name, proj := range projections {
 				t.Run(fmt.Sprintf("rows=%d/batch=%d/%s", n, batchSize, name), func(t *testing.T) {
@@ -299,8 +310,8 @@ func leafOf(t *testing.T, pf *parquet.File, name string) int {
 }
 
 // TestFileLayout checks the file as other Parquet readers see it: physical and logical types, optional
-// columns, zstd, row groups of 16,384 rows, several pages per chunk, dictionary encoding for a low-cardinality
-// string column, and statistics.
+// columns, zstd, row groups of 16,384 rows, dictionary encoding for a low-cardinality string column, and
+// statistics.
 func TestFileLayout(t *testing.T) {
 	s := openStore(t)
 	const n = 100000
@@ -386,13 +397,26 @@ func TestFileLayout(t *testing.T) {
 		}
 	}
 
-	// Chunks hold several pages, so the reader crosses page boundaries inside batches.
-	pages, err := pf.RowGroups()[0].ColumnChunks()[leafOf(t, pf, "id")].OffsetIndex()
-	if err != nil {
-		t.Fatal(err)
-	}
-	if pages.NumPages() < 2 {
-		t.Fatalf("id chunk has %d pages, want several", pages.NumPages())
+}
+
+// TestPageSize: the page size setting gives chunks of several pages (which TestRoundTrip relies on), and the
+// default keeps a row group's fixed-width chunk in one or two pages.
+func TestPageSize(t *testing.T) {
+	for _, c := range []struct {
+		pageBytes int
+		min, max  int
+	}{{smallPages, 10, 1000}, {DefaultPageBytes, 1, 2}} {
+		s := openStore(t, WithPageBytes(c.pageBytes))
+		fi, want := writeRandom(t, s, 1, 1, allTypesColumns, 20000, 1)
+		releaseAll(want)
+		pf := openParquet(t, s, fi.Path)
+		pages, err := pf.RowGroups()[0].ColumnChunks()[leafOf(t, pf, "id")].OffsetIndex()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if n := pages.NumPages(); n < c.min || n > c.max {
+			t.Errorf("page size %d: the id chunk of 16,384 rows has %d pages, want %d..%d", c.pageBytes, n, c.min, c.max)
+		}
 	}
 }
 

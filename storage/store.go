@@ -47,6 +47,10 @@ func WithRowGroupRows(n int) Option { return func(c *config) { c.rowGroupRows = 
 // WithPageBytes sets the uncompressed bytes buffered per data page before it is written (default DefaultPageBytes).
 func WithPageBytes(n int) Option { return func(c *config) { c.pageBytes = n } }
 
+// WithDictionaryBytes sets the dictionary size past which a string column chunk switches to plain pages
+// (default DefaultDictionaryBytes).
+func WithDictionaryBytes(n int64) Option { return func(c *config) { c.dictionaryBytes = n } }
+
 // Open returns the store for dir, which is <data-dir>/data; it creates dir (0o755) if it is missing.
 func Open(dir string, opts ...Option) (*Store, error) {
 	conf := config{rowGroupRows: DefaultRowGroupRows, pageBytes: DefaultPageBytes, dictionaryBytes: DefaultDictionaryBytes}
@@ -58,6 +62,9 @@ func Open(dir string, opts ...Option) (*Store, error) {
 	}
 	if conf.pageBytes < 1 {
 		return nil, fmt.Errorf("storage: page bytes must be positive, got %d", conf.pageBytes)
+	}
+	if conf.dictionaryBytes < 1 {
+		return nil, fmt.Errorf("storage: dictionary bytes must be positive, got %d", conf.dictionaryBytes)
 	}
 	abs, err := filepath.Abs(dir)
 	if err != nil {

@@ -43,14 +43,14 @@ type Node struct {
 }
 
 // Open starts everything but the HTTP API. It fails if another process holds the data directory.
-func Open(ctx context.Context, cfg Config) (n *Node, err error) {
+func Open(ctx context.Context, cfg Config) (_ *Node, err error) {
 	if cfg.EtcdPrefix == "" {
 		cfg.EtcdPrefix = "/vcube/"
 	}
 	if err := os.MkdirAll(cfg.DataDir, 0o755); err != nil {
 		return nil, fmt.Errorf("data directory: %w", err)
 	}
-	n = &Node{cfg: cfg}
+	n := &Node{cfg: cfg}
 	defer func() {
 		if err != nil {
 			n.Close()
