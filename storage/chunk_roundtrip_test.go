@@ -1,6 +1,8 @@
 package storage
 
 import (
+	"cmp"
+	"encoding/binary"
 	"errors"
 	"fmt"
 	"io"
@@ -313,7 +315,7 @@ func leafOf(t *testing.T, pf *parquet.File, name string) int {
 // columns, zstd, row groups of 16,384 rows, dictionary encoding for a low-cardinality string column, and
 // statistics.
 func TestFileLayout(t *testing.T) {
-	s := openStore(t)
+	s := openStore(t, WithPageBytes(smallPages))
 	const n = 100000
 	fi, want := writeRandom(t, s, 2, 3, allTypesColumns, n, 11)
 	defer releaseAll(want)
@@ -360,9 +362,8 @@ func TestFileLayout(t *testing.T) {
 				t.Errorf("column %q row group %d codec %s, want ZSTD", c.Name, g, md.Codec)
 			}
 			nulls += md.Statistics.NullCount
-			hasBounds := md.Statistics.MinValue != nil && md.Statistics.MaxValue != nil
-			if wantBounds := c.Type.Precision <= maxInt64DecimalPrecision; hasBounds != wantBounds {
-				t.Errorf("column %q row group %d: min/max written = %t, want %t", c.Name, g, hasBounds, wantBounds)
+			if md.Statistics.MinValue == nil || md.Statistics.MaxValue == nil {
+				t.Errorf("column %q row group %d has no min/max", c.Name, g)
 			}
 		}
 		if int(nulls) != want[ci].NullN() {
@@ -370,26 +371,20 @@ func TestFileLayout(t *testing.T) {
 		}
 	}
 
-	// The int64 column's bounds are its real extremes.
-	leaf := leafOf(t, pf, "id")
-	ids := want[0].(*array.Int64)
-	for g, rg := range meta.RowGroups {
-		lo, hi := int64(math.MaxInt64), int64(math.MinInt64)
-		for i := g * DefaultRowGroupRows; i < min((g+1)*DefaultRowGroupRows, n); i++ {
-			if ids.IsValid(i) {
-				lo, hi = min(lo, ids.Value(i)), max(hi, ids.Value(i))
-			}
-		}
-		st := rg.Columns[leaf].MetaData.Statistics
-		gotLo := parquet.Int64Type.Kind().Value(st.MinValue).Int64()
-		gotHi := parquet.Int64Type.Kind().Value(st.MaxValue).Int64()
-		if gotLo != lo || gotHi != hi {
-			t.Fatalf("row group %d: id min/max %d/%d, want %d/%d", g, gotLo, gotHi, lo, hi)
-		}
+	// Bounds are the real extremes, by the type's order: signed for wide decimals too.
+	beDecimal := func(b []byte) decimal128.Num {
+		return decimal128.New(int64(binary.BigEndian.Uint64(b[:8])), binary.BigEndian.Uint64(b[8:]))
 	}
+	leInt64 := func(b []byte) int64 { return int64(binary.LittleEndian.Uint64(b)) }
+	ids, ats := want[0].(*array.Int64), want[4].(*array.Timestamp)
+	amounts, bigs := want[1].(*array.Decimal128), want[6].(*array.Decimal128)
+	checkBounds(t, pf, "id", n, ids.IsValid, ids.Value, leInt64, cmpOrdered)
+	checkBounds(t, pf, "at", n, ats.IsValid, func(i int) int64 { return int64(ats.Value(i)) }, leInt64, cmpOrdered)
+	checkBounds(t, pf, "amount", n, amounts.IsValid, amounts.Value, func(b []byte) decimal128.Num { return decimal128.FromI64(leInt64(b)) }, decimal128.Num.Cmp)
+	checkBounds(t, pf, "big", n, bigs.IsValid, bigs.Value, beDecimal, decimal128.Num.Cmp)
 
 	// "city" has 7 distinct values: every chunk is dictionary-encoded.
-	leaf = leafOf(t, pf, "city")
+	leaf := leafOf(t, pf, "city")
 	for g, rg := range meta.RowGroups {
 		md := rg.Columns[leaf].MetaData
 		if !slices.Contains(md.Encoding, format.RLEDictionary) || md.DictionaryPageOffset == 0 {
@@ -397,6 +392,62 @@ func TestFileLayout(t *testing.T) {
 		}
 	}
 
+}
+
+func cmpOrdered(a, b int64) int { return cmp.Compare(a, b) }
+
+// checkBounds compares, for every row group, the column chunk statistics and the column index of a column with
+// the extremes of its values, in the order cmp defines.
+func checkBounds[T any](t *testing.T, pf *parquet.File, name string, n int, valid func(int) bool, value func(int) T, decode func([]byte) T, cmp func(a, b T) int) {
+	t.Helper()
+	leaf := leafOf(t, pf, name)
+	numLeaves := len(pf.Schema().Columns())
+	for g, rg := range pf.Metadata().RowGroups {
+		var lo, hi T
+		seen := false
+		for i := g * DefaultRowGroupRows; i < min((g+1)*DefaultRowGroupRows, n); i++ {
+			if !valid(i) {
+				continue
+			}
+			v := value(i)
+			if !seen || cmp(v, lo) < 0 {
+				lo = v
+			}
+			if !seen || cmp(v, hi) > 0 {
+				hi = v
+			}
+			seen = true
+		}
+		st := rg.Columns[leaf].MetaData.Statistics
+		if gotLo, gotHi := decode(st.MinValue), decode(st.MaxValue); cmp(gotLo, lo) != 0 || cmp(gotHi, hi) != 0 {
+			t.Fatalf("%s row group %d: statistics min/max %v/%v, want %v/%v", name, g, gotLo, gotHi, lo, hi)
+		}
+		ci := pf.ColumnIndexes()[g*numLeaves+leaf]
+		if len(ci.MinValues) != len(ci.NullPages) || len(ci.MaxValues) != len(ci.NullPages) || len(ci.NullPages) < 2 {
+			t.Fatalf("%s row group %d: column index has %d null flags, %d mins, %d maxes", name, g, len(ci.NullPages), len(ci.MinValues), len(ci.MaxValues))
+		}
+		var pageLo, pageHi T
+		first := true
+		for p := range ci.NullPages {
+			if ci.NullPages[p] {
+				continue
+			}
+			pmin, pmax := decode(ci.MinValues[p]), decode(ci.MaxValues[p])
+			if cmp(pmin, pmax) > 0 {
+				t.Fatalf("%s row group %d page %d: column index min %v > max %v", name, g, p, pmin, pmax)
+			}
+			if first || cmp(pmin, pageLo) < 0 {
+				pageLo = pmin
+			}
+			if first || cmp(pmax, pageHi) > 0 {
+				pageHi = pmax
+			}
+			first = false
+		}
+		if cmp(pageLo, lo) != 0 || cmp(pageHi, hi) != 0 {
+			t.Fatalf("%s row group %d: column index spans %v..%v, want %v..%v", name, g, pageLo, pageHi, lo, hi)
+		}
+	}
 }
 
 // TestPageSize: the page size setting gives chunks of several pages (which TestRoundTrip relies on), and the

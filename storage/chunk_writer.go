@@ -122,9 +122,6 @@ func (s *Store) encode(f *os.File, cols []Column, batches []arrow.RecordBatch) e
 		parquet.DictionaryMaxBytes(s.conf.dictionaryBytes),
 		parquet.CreatedBy("vcube", "", ""),
 	}
-	for _, name := range wideDecimalColumns(cols) {
-		opts = append(opts, parquet.SkipPageBounds(name), parquet.SkipPageStatistics(name))
-	}
 	w := parquet.NewWriter(f, opts...)
 	leaves, err := leafIndexes(schema, cols, "the new chunk")
 	if err != nil {

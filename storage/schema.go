@@ -69,7 +69,7 @@ func leafType(t sqltype.Type) parquet.Type {
 		if t.Precision <= maxInt64DecimalPrecision {
 			return int64Decimal{Type: parquet.Int64Type, dec: format.DecimalType{Scale: int32(t.Scale), Precision: int32(t.Precision)}}
 		}
-		return parquet.Decimal(t.Scale, t.Precision, parquet.FixedLenByteArrayType(16)).Type()
+		return newWideDecimal(t.Precision, t.Scale)
 	}
 	panic("storage: leafType of unchecked type " + t.String())
 }
@@ -106,19 +106,6 @@ func parquetSchema(cols []Column) *parquet.Schema {
 		group[c.Name] = parquet.Optional(node)
 	}
 	return parquet.NewSchema("vcube", group)
-}
-
-// wideDecimalColumns names the decimal columns stored as FIXED_LEN_BYTE_ARRAY. parquet-go computes their page
-// bounds by unsigned byte order, which is wrong for negative two's-complement values, so no min/max is written
-// for them rather than a wrong one (null counts still are).
-func wideDecimalColumns(cols []Column) []string {
-	var names []string
-	for _, c := range cols {
-		if c.Type.Kind == sqltype.KindDecimal && c.Type.Precision > maxInt64DecimalPrecision {
-			names = append(names, c.Name)
-		}
-	}
-	return names
 }
 
 // leafIndexes maps each column of cols to its leaf (column chunk) index in schema, checking that the leaf holds
