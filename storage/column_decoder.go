@@ -59,9 +59,7 @@ type decoder interface {
 
 func newDecoder(t sqltype.Type, mem memory.Allocator) decoder {
 	switch t.Kind {
-	case sqltype.KindInt:
-		return &fixedDecoder[int64]{mem: mem, dt: t.Arrow(), dense: denseValues[int64]{convert: int64Values}}
-	case sqltype.KindTimestamp:
+	case sqltype.KindInt, sqltype.KindTimestamp:
 		return &fixedDecoder[int64]{mem: mem, dt: t.Arrow(), dense: denseValues[int64]{convert: int64Values}}
 	case sqltype.KindFloat:
 		return &fixedDecoder[float64]{mem: mem, dt: t.Arrow(), dense: denseValues[float64]{convert: float64Values}}
