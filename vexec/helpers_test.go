@@ -10,6 +10,7 @@ import (
 	"os"
 	"strconv"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/apache/arrow-go/v18/arrow"
@@ -253,9 +254,10 @@ func newFactTable(t testing.TB, seed uint64) *testTable {
 
 // runResult is one execution of a plan.
 type runResult struct {
-	rows   []row
-	schema *arrow.Schema
-	stats  *Stats
+	batchSize int
+	rows      []row
+	schema    *arrow.Schema
+	stats     *Stats
 }
 
 // runPlan executes plan once with cfg, checks the invariants every result batch must satisfy, and returns its
@@ -273,7 +275,7 @@ func runPlan(t testing.TB, ctx context.Context, plan planner.Node, cfg Config) (
 			bounded = false
 		}
 	})
-	res := runResult{schema: want, stats: stats}
+	res := runResult{batchSize: cfg.BatchSize, schema: want, stats: stats}
 	for bi, b := range batches {
 		if !b.Schema().Equal(want) {
 			t.Errorf("batch %d has schema %s, the plan says %s", bi, b.Schema(), want)
@@ -319,14 +321,14 @@ func runAll(t *testing.T, plan planner.Node, data *storage.Store, check func(t *
 	for _, bs := range batchSizes {
 		t.Run(fmt.Sprintf("batch=%d", bs), func(t *testing.T) {
 			for run := range 2 {
-				mem := memory.NewCheckedAllocator(memory.NewGoAllocator())
+				mem := newCheckedMem()
 				cfg := Config{Mem: mem, BatchSize: bs, Data: data}
 				res, err := runPlan(t, context.Background(), plan, cfg)
 				if err != nil {
 					t.Fatalf("run %d: %v", run, err)
 				}
 				check(t, res)
-				mem.AssertSize(t, 0)
+				assertNoLeaks(t, mem, sortScratch(plan, res.stats))
 			}
 		})
 	}
@@ -340,16 +342,134 @@ func runAllError(t *testing.T, plan planner.Node, data *storage.Store, code sqle
 	for _, bs := range batchSizes {
 		t.Run(fmt.Sprintf("batch=%d", bs), func(t *testing.T) {
 			for run := range 2 {
-				mem := memory.NewCheckedAllocator(memory.NewGoAllocator())
+				mem := newCheckedMem()
 				cfg := Config{Mem: mem, BatchSize: bs, Data: data}
 				_, err := runPlan(t, context.Background(), plan, cfg)
 				requireErrNum(t, err, code)
-				mem.AssertSize(t, 0)
+				assertNoLeaks(t, mem, sortScratch(plan, nil))
 				_ = run
 			}
 		})
 	}
 }
+
+// ---- leak checks ----
+
+// Two reported leaks would fail every leak check in the package; assertNoLeaks recognises them by their
+// allocation site, so that each test still catches any other leak. With VEXEC_BUG_TESTS=1 nothing is excused.
+//
+//   - fixedOut.finish and boolOut.finish (buffers.go) never release the validity buffer of an output that has
+//     NULLs: NewData takes its own reference and the creator's is dropped only when there are no NULLs.
+//     TestKernelOutputsReleaseValidity shows it.
+//   - arrow-go's sort_indices kernel (compute/internal/kernels/vector_sort.go, SortIndices) allocates an
+//     8-bytes-a-row scratch buffer with KernelCtx.Allocate and never releases it; sortOp hands it Config.Mem.
+//     TestSortReleasesScratch shows it.
+var validityLeakSites = func() []string {
+	src, err := os.ReadFile("buffers.go")
+	if err != nil {
+		panic(err)
+	}
+	var sites []string
+	for i, line := range strings.Split(string(src), "\n") {
+		if strings.Contains(line, "o.validity.Resize(") {
+			sites = append(sites, "/vexec/buffers.go:"+strconv.Itoa(i+1)+"\n")
+		}
+	}
+	return sites
+}()
+
+// leakCapture collects what CheckedAllocator.AssertSize reports.
+type leakCapture struct{ msgs []string }
+
+func (l *leakCapture) Errorf(format string, args ...any) {
+	l.msgs = append(l.msgs, fmt.Sprintf(format, args...))
+}
+func (l *leakCapture) Helper() {}
+
+// sortScratch is how many bytes the sort kernel's unreleased scratch buffers may hold after running plan: one
+// buffer of 8 bytes a row per Sort node. stats, when known, gives the rows each Sort read.
+func sortScratch(plan planner.Node, stats *Stats) int {
+	total := 0
+	planner.Walk(plan, func(n planner.Node, _ int) {
+		s, ok := n.(*planner.Sort)
+		if !ok {
+			return
+		}
+		rows := int64(1 << 20)
+		if stats != nil {
+			rows = stats.Nodes[s.Input.ID()].Rows
+		}
+		total += int(roundUp64(8 * rows))
+	})
+	return total
+}
+
+func roundUp64(n int64) int64 { return (n + 63) &^ 63 }
+
+// assertNoLeaks fails unless every byte taken from mem has been given back, except the bytes of the two
+// reported leaks above (sortAllowance bounds the sort kernel's).
+func assertNoLeaks(t testing.TB, mem *memory.CheckedAllocator, sortAllowance int) {
+	t.Helper()
+	if mem.CurrentAlloc() == 0 {
+		return
+	}
+	var c leakCapture
+	mem.AssertSize(&c, 0)
+	excuse := os.Getenv(bugEnv) == ""
+	known := 0
+	var unknown []string
+	for _, m := range c.msgs {
+		var size int
+		if _, err := fmt.Sscanf(m, "LEAK of %d bytes", &size); err != nil {
+			continue // the total, checked below
+		}
+		isValidity := false
+		for _, site := range validityLeakSites {
+			isValidity = isValidity || strings.Contains(m, site)
+		}
+		switch {
+		case excuse && isValidity:
+			known += size
+		case excuse && strings.Contains(m, "KernelCtx).Allocate") && size <= sortAllowance:
+			known += size
+			sortAllowance -= size
+		default:
+			unknown = append(unknown, m)
+		}
+	}
+	if len(unknown) == 0 && known == mem.CurrentAlloc() {
+		return
+	}
+	for _, m := range unknown {
+		t.Error(m)
+	}
+	t.Errorf("%d bytes still allocated, %d of them from reported leaks", mem.CurrentAlloc(), known)
+}
+
+// newCheckedMem returns the allocator every test runs with: arrow's checked allocator over the Go allocator.
+// Between the two sits pinAllocator, which keeps every buffer reachable until the test drops the allocator:
+// otherwise the GC recycles a leaked buffer's memory, the next buffer gets its address, and the checked
+// allocator, which keys its records by address, loses the record of the leak (the byte count stays right).
+func newCheckedMem() *memory.CheckedAllocator {
+	return memory.NewCheckedAllocator(&pinAllocator{mem: memory.NewGoAllocator()})
+}
+
+type pinAllocator struct {
+	mu     sync.Mutex
+	mem    memory.Allocator
+	pinned [][]byte
+}
+
+func (p *pinAllocator) pin(b []byte) []byte {
+	p.mu.Lock()
+	p.pinned = append(p.pinned, b)
+	p.mu.Unlock()
+	return b
+}
+
+func (p *pinAllocator) Allocate(n int) []byte             { return p.pin(p.mem.Allocate(n)) }
+func (p *pinAllocator) Reallocate(n int, b []byte) []byte { return p.pin(p.mem.Reallocate(n, b)) }
+func (p *pinAllocator) Free(b []byte)                     { p.mem.Free(b) }
 
 // requireErrNum checks that err is a MySQL error with the given number.
 func requireErrNum(t testing.TB, err error, code sqlerror.ErrorCode) {
@@ -497,7 +617,9 @@ func call(fn string, t sqltype.Type, args ...planner.Expr) *planner.Call {
 	return &planner.Call{Func: fn, Args: args, T: t}
 }
 
-func boolCall(fn string, args ...planner.Expr) *planner.Call { return call(fn, sqltype.Boolean, args...) }
+func boolCall(fn string, args ...planner.Expr) *planner.Call {
+	return call(fn, sqltype.Boolean, args...)
+}
 
 // dec parses a decimal literal at the given scale (precision 38).
 func dec(s string, scale int) decimal128.Num {
