@@ -13,6 +13,9 @@ var (
 	ErrSchemaNotFound = errors.New("schema not found")
 	ErrTableExists    = errors.New("table already exists")
 	ErrTableNotFound  = errors.New("table not found")
+	ErrIndexExists    = errors.New("index already exists")
+	// ErrTableHasData: an index can be added only to a table without data.
+	ErrTableHasData = errors.New("table has data")
 	// ErrChunkNotFound: ReplaceChunks was asked to remove a chunk that is no longer committed, typically
 	// because another compaction replaced it first; the caller discards its output.
 	ErrChunkNotFound = errors.New("chunk not found")
@@ -40,16 +43,28 @@ type Index struct {
 	ID      uint64   `json:"id"`
 	Name    string   `json:"name"`
 	Columns []string `json:"columns"`
+	// Aggregate marks an aggregate index: it stores only Columns and the table's Aggregations columns, with
+	// rows of equal Columns rolled up into one.
+	Aggregate bool `json:"aggregate,omitempty"`
+}
+
+// Aggregation is one AGGREGATIONS entry of a table: how Column rolls up in aggregate indexes.
+type Aggregation struct {
+	Func   string `json:"func"` // "sum", "min" or "max"
+	Column string `json:"column"`
 }
 
 // Table is a table's definition. Schema and Name identify it in SQL; ID identifies it in chunk keys and files.
 type Table struct {
-	ID        uint64    `json:"id"`
-	Schema    string    `json:"schema"`
-	Name      string    `json:"name"`
-	Columns   []Column  `json:"columns"`
-	Indexes   []Index   `json:"indexes"`
-	CreatedAt time.Time `json:"created_at"`
+	ID      uint64   `json:"id"`
+	Schema  string   `json:"schema"`
+	Name    string   `json:"name"`
+	Columns []Column `json:"columns"`
+	Indexes []Index  `json:"indexes"`
+	// Aggregations are the table's AGGREGATIONS clause; Locations the files it was imported from.
+	Aggregations []Aggregation `json:"aggregations,omitempty"`
+	Locations    []string      `json:"locations,omitempty"`
+	CreatedAt    time.Time     `json:"created_at"`
 }
 
 // Chunk is one committed data file of one index of a table. File is a path relative to the data directory; the
@@ -73,6 +88,8 @@ func (t Table) clone() Table {
 		idx[i] = ix
 	}
 	t.Indexes = idx
+	t.Aggregations = append([]Aggregation(nil), t.Aggregations...)
+	t.Locations = append([]string(nil), t.Locations...)
 	return t
 }
 

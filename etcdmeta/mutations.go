@@ -189,10 +189,31 @@ func (s *Store) DropSchema(ctx context.Context, name string) ([]Chunk, error) {
 // CreateTable creates a table, assigning its ID and its indexes' IDs. It fails with ErrSchemaNotFound or
 // ErrTableExists.
 func (s *Store) CreateTable(ctx context.Context, t Table) (Table, error) {
+	return s.CreateTableWithChunks(ctx, t, nil)
+}
+
+// CreateTableWithChunks creates a table together with its first chunks in one transaction, so a table
+// imported from files at creation exists with all its data or not at all. When t.ID is set, t and its indexes
+// carry IDs taken from AllocateIDs (the chunk files are named after them, so they are chosen before the files
+// are written); otherwise CreateTable assigns them.
+func (s *Store) CreateTableWithChunks(ctx context.Context, t Table, chunks []Chunk) (Table, error) {
 	if err := validateTable(t); err != nil {
 		return Table{}, err
 	}
+	if t.ID != 0 {
+		for _, ix := range t.Indexes {
+			if ix.ID == 0 {
+				return Table{}, fmt.Errorf("etcdmeta: create table %s.%s: index %s has no ID while the table has one", t.Schema, t.Name, ix.Name)
+			}
+		}
+	}
+	for _, c := range chunks {
+		if c.ID == 0 || c.File == "" || t.ID == 0 {
+			return Table{}, fmt.Errorf("etcdmeta: create table %s.%s: chunks need IDs, files and a table with a preallocated ID", t.Schema, t.Name)
+		}
+	}
 	var out Table
+	var outChunks []Chunk
 	_, err := s.commit(ctx, "create table "+t.Schema+"."+t.Name, func(snap *Snapshot) (txnPlan, error) {
 		sc, ok := snap.schemas[schemaKey(t.Schema)]
 		if !ok {
@@ -201,22 +222,80 @@ func (s *Store) CreateTable(ctx context.Context, t Table) (Table, error) {
 		if _, ok := snap.tables[tableKey(t.Schema, t.Name)]; ok {
 			return txnPlan{}, ErrTableExists
 		}
-		id, idCmp, idOp, err := s.takeIDs(snap, 1+len(t.Indexes))
-		if err != nil {
-			return txnPlan{}, err
-		}
 		out = t.clone()
-		out.ID, out.CreatedAt = id, now()
-		for i := range out.Indexes {
-			out.Indexes[i].ID = id + 1 + uint64(i)
-		}
+		out.CreatedAt = now()
 		tk := s.key(tableKey(t.Schema, t.Name))
-		return txnPlan{
+		p := txnPlan{
 			cmps: []clientv3.Cmp{
-				idCmp,
 				// The schema still exists as seen, so a racing DropSchema cannot leave an orphan table.
 				clientv3.Compare(clientv3.ModRevision(s.key(schemaKey(t.Schema))), "=", sc.mod),
 				clientv3.Compare(clientv3.CreateRevision(tk), "=", 0),
+			},
+		}
+		if t.ID == 0 {
+			id, idCmp, idOp, err := s.takeIDs(snap, 1+len(t.Indexes))
+			if err != nil {
+				return txnPlan{}, err
+			}
+			out.ID = id
+			for i := range out.Indexes {
+				out.Indexes[i].ID = id + 1 + uint64(i)
+			}
+			p.cmps = append(p.cmps, idCmp)
+			p.ops = append(p.ops, idOp)
+		}
+		p.ops = append(p.ops, clientv3.OpPut(tk, mustJSON(out)))
+		outChunks = make([]Chunk, len(chunks))
+		for i, c := range chunks {
+			c.TableID, c.CreatedAt = out.ID, out.CreatedAt
+			outChunks[i] = c
+			k := s.key(chunkKey(out.ID, c.ID))
+			p.cmps = append(p.cmps, clientv3.Compare(clientv3.CreateRevision(k), "=", 0))
+			p.ops = append(p.ops, clientv3.OpPut(k, mustJSON(c)))
+		}
+		return p, nil
+	})
+	if err != nil {
+		return Table{}, err
+	}
+	return out.clone(), nil
+}
+
+// AddIndex adds an index to a table that holds no data yet (an index of a table with data would have to be
+// built from it). It fails with ErrTableNotFound, ErrIndexExists, or ErrTableHasData.
+func (s *Store) AddIndex(ctx context.Context, schema, name string, ix Index) (Table, error) {
+	var out Table
+	_, err := s.commit(ctx, "add index to "+schema+"."+name, func(snap *Snapshot) (txnPlan, error) {
+		te, ok := snap.tables[tableKey(schema, name)]
+		if !ok {
+			return txnPlan{}, ErrTableNotFound
+		}
+		for _, x := range te.t.Indexes {
+			if x.Name == ix.Name {
+				return txnPlan{}, ErrIndexExists
+			}
+		}
+		if len(snap.chunks[te.t.ID]) > 0 {
+			return txnPlan{}, ErrTableHasData
+		}
+		id, idCmp, idOp, err := s.takeIDs(snap, 1)
+		if err != nil {
+			return txnPlan{}, err
+		}
+		out = te.t.clone()
+		ix.ID = id
+		ix.Columns = append([]string(nil), ix.Columns...)
+		out.Indexes = append(out.Indexes, ix)
+		if err := validateTable(out); err != nil {
+			return txnPlan{}, err
+		}
+		tk := s.key(tableKey(schema, name))
+		return txnPlan{
+			cmps: []clientv3.Cmp{
+				idCmp,
+				clientv3.Compare(clientv3.ModRevision(tk), "=", te.mod),
+				// Still no chunk: none committed since the snapshot either.
+				clientv3.Compare(clientv3.ModRevision(s.key(chunksOf(te.t.ID))), "<", snap.rev+1).WithPrefix(),
 			},
 			ops: []clientv3.Op{idOp, clientv3.OpPut(tk, mustJSON(out))},
 		}, nil

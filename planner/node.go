@@ -21,7 +21,6 @@ type base struct{ id int }
 
 func (b *base) ID() int         { return b.id }
 func (b *base) setID(id int)    { b.id = id }
-func (b *base) baseNode() *base { return b }
 
 // Schema returns the Arrow schema of a node's output.
 func Schema(n Node) *arrow.Schema {
@@ -251,4 +250,19 @@ func joinExprs(es []Expr) string {
 		parts[i] = e.String()
 	}
 	return strings.Join(parts, ", ")
+}
+
+// MemoryScan produces rows held in the plan itself: system tables, built from the catalog when the query is
+// planned. Values follow internal/sqltype's Go representation.
+type MemoryScan struct {
+	base
+	Table string // the name the query used, for EXPLAIN
+	Cols  []Field
+	Rows  [][]any
+}
+
+func (m *MemoryScan) Fields() []Field  { return m.Cols }
+func (m *MemoryScan) Children() []Node { return nil }
+func (m *MemoryScan) Explain() string {
+	return fmt.Sprintf("MemoryScan, table: %s, rows: %d", m.Table, len(m.Rows))
 }

@@ -23,8 +23,9 @@ type selectBinder struct {
 	sess *Session
 	snap *etcdmeta.Snapshot
 
-	scope *scope
-	table etcdmeta.Table
+	scope   *scope
+	table   etcdmeta.Table
+	virtual *planner.MemoryScan // a system table in FROM
 }
 
 // selectItem is one visible column of the select list.
@@ -119,6 +120,8 @@ func (b *selectBinder) bind(sel *sqlparser.Select) (planner.Node, error) {
 	var remap map[int]int
 	if b.scope == nil {
 		node = &planner.Empty{Rows: 1}
+	} else if b.virtual != nil {
+		node = b.virtual
 	} else {
 		var below []planner.Expr
 		if where != nil {
@@ -236,6 +239,14 @@ func (b *selectBinder) bindFrom(from []sqlparser.TableExpr) error {
 	schema, name, err := tableName(b.sess, tn)
 	if err != nil {
 		return err
+	}
+	if full, st, ok := lookupSystemTable(schema, name); ok {
+		b.virtual = &planner.MemoryScan{Table: full, Cols: st.cols, Rows: st.rows(b.snap)}
+		b.scope = &scope{schema: schema, table: name, alias: name, fields: st.cols}
+		if !ate.As.IsEmpty() {
+			b.scope.alias = ate.As.String()
+		}
+		return nil
 	}
 	t, ok := b.snap.Table(schema, name)
 	if !ok {
@@ -425,7 +436,9 @@ func (b *selectBinder) scan(exprs []planner.Expr) (*planner.Scan, map[int]int) {
 		}
 	}
 	for _, c := range b.snap.Chunks(b.table.ID) {
-		s.Chunks = append(s.Chunks, planner.Chunk{ID: c.ID, File: c.File, Rows: c.Rows})
+		if c.IndexID == s.IndexID {
+			s.Chunks = append(s.Chunks, planner.Chunk{ID: c.ID, File: c.File, Rows: c.Rows})
+		}
 	}
 	return s, remap
 }

@@ -3,6 +3,7 @@ package sqlfront
 import (
 	"context"
 	"errors"
+	"strconv"
 	"strings"
 	"unicode/utf8"
 
@@ -41,6 +42,9 @@ func (e *Engine) createSchema(ctx context.Context, s *sqlparser.CreateDatabase) 
 	name := s.DBName.String()
 	if err := checkName("schema", name); err != nil {
 		return nil, err
+	}
+	if strings.EqualFold(name, "system") || strings.EqualFold(name, "information_schema") {
+		return nil, sqlerr.New(sqlerr.WrongDBName, "Incorrect database name '%s': the name is reserved for system tables", name)
 	}
 	if _, err := e.cfg.Catalog.CreateSchema(ctx, name); err != nil {
 		if errors.Is(err, etcdmeta.ErrSchemaExists) {
@@ -96,74 +100,6 @@ func tableName(sess *Session, t sqlparser.TableName) (schema, name string, err e
 		schema = sess.Schema
 	}
 	return schema, name, nil
-}
-
-func (e *Engine) createTable(ctx context.Context, sess *Session, s *sqlparser.CreateTable) (*Result, error) {
-	schema, name, err := tableName(sess, s.Table)
-	if err != nil {
-		return nil, err
-	}
-	if err := checkName("table", name); err != nil {
-		return nil, err
-	}
-	switch {
-	case s.Temp:
-		return nil, notSupported("CREATE TEMPORARY TABLE")
-	case s.OptLike != nil:
-		return nil, notSupported("CREATE TABLE ... LIKE")
-	case s.Select != nil:
-		return nil, notSupported("CREATE TABLE ... SELECT")
-	case s.TableSpec == nil:
-		return nil, sqlerr.New(sqlerr.TableMustHaveCols, "A table must have at least 1 column")
-	}
-	spec := s.TableSpec
-	if len(spec.Indexes) > 0 {
-		return nil, notSupported("indexes in CREATE TABLE (they arrive with sorted indexes)")
-	}
-	if len(spec.Constraints) > 0 {
-		return nil, notSupported("constraints in CREATE TABLE")
-	}
-	if spec.PartitionOption != nil {
-		return nil, notSupported("PARTITION BY")
-	}
-	if len(spec.Columns) == 0 {
-		return nil, sqlerr.New(sqlerr.TableMustHaveCols, "A table must have at least 1 column")
-	}
-	t := etcdmeta.Table{Schema: schema, Name: name}
-	seen := map[string]bool{}
-	var key []string
-	for _, cd := range spec.Columns {
-		col, err := columnDefinition(cd)
-		if err != nil {
-			return nil, err
-		}
-		lower := strings.ToLower(col.Name)
-		if seen[lower] {
-			return nil, sqlerr.New(sqlerr.DupFieldName, "Duplicate column name '%s'", col.Name)
-		}
-		seen[lower] = true
-		t.Columns = append(t.Columns, col)
-		key = append(key, col.Name)
-	}
-	// Every table has its default index: all columns in declared order.
-	t.Indexes = []etcdmeta.Index{{Name: "default", Columns: key}}
-	snap := e.cfg.Catalog.Snapshot()
-	if _, ok := snap.Schema(schema); !ok {
-		return nil, sqlerr.New(sqlerr.BadDB, "Unknown database '%s'", schema)
-	}
-	if _, err := e.cfg.Catalog.CreateTable(ctx, t); err != nil {
-		switch {
-		case errors.Is(err, etcdmeta.ErrTableExists):
-			if s.IfNotExists {
-				return &Result{}, nil
-			}
-			return nil, sqlerr.New(sqlerr.TableExists, "Table '%s' already exists", name)
-		case errors.Is(err, etcdmeta.ErrSchemaNotFound):
-			return nil, sqlerr.New(sqlerr.BadDB, "Unknown database '%s'", schema)
-		}
-		return nil, err
-	}
-	return &Result{}, nil
 }
 
 func columnDefinition(cd *sqlparser.ColumnDefinition) (etcdmeta.Column, error) {
@@ -303,6 +239,25 @@ func (e *Engine) show(sess *Session, s *sqlparser.Show) (*Result, error) {
 			rows = append(rows, []string{t.Name})
 		}
 		return textResult([]string{"Tables_in_" + schema}, rows), nil
+	case sqlparser.Index:
+		schema, name, err := tableName(sess, basic.Tbl)
+		if err != nil {
+			return nil, err
+		}
+		if q := basic.DbName.String(); q != "" {
+			schema = q
+		}
+		t, ok := snap.Table(schema, name)
+		if !ok {
+			return nil, sqlerr.New(sqlerr.NoSuchTable, "Table '%s.%s' doesn't exist", schema, name)
+		}
+		var rows [][]string
+		for i, ix := range t.Indexes {
+			for j, c := range ix.Columns {
+				rows = append(rows, []string{t.Name, ix.Name, strconv.Itoa(j + 1), c, indexType(t, i)})
+			}
+		}
+		return textResult([]string{"Table", "Key_name", "Seq_in_index", "Column_name", "Index_type"}, rows), nil
 	}
 	return nil, notSupported("this SHOW statement")
 }

@@ -76,11 +76,29 @@ func (e *Engine) Execute(ctx context.Context, sess *Session, sql string) (*Resul
 	if sess == nil {
 		sess = &Session{}
 	}
-	stmt, err := parse(sql)
-	if err != nil {
+	var res *Result
+	head, tail, isCreate, err := splitCreateTable(sql)
+	switch {
+	case err != nil:
 		return nil, err
+	case isCreate:
+		// Cube Store's clauses after the column list are read by vcube; vitess parses the rest, strictly.
+		stmt, perr := parse(head)
+		if perr != nil {
+			return nil, perr
+		}
+		ct, ok := stmt.(*sqlparser.CreateTable)
+		if !ok {
+			return nil, sqlerr.New(sqlerr.Parse, "You have an error in your SQL syntax near '%s'", head)
+		}
+		res, err = e.createTable(ctx, sess, ct, tail)
+	default:
+		stmt, perr := parse(sql)
+		if perr != nil {
+			return nil, perr
+		}
+		res, err = e.execute(ctx, sess, stmt)
 	}
-	res, err := e.execute(ctx, sess, stmt)
 	if err != nil {
 		return nil, sqlerr.From(err)
 	}
@@ -100,7 +118,9 @@ func (e *Engine) execute(ctx context.Context, sess *Session, stmt sqlparser.Stat
 	case *sqlparser.DropDatabase:
 		return e.dropSchema(ctx, s)
 	case *sqlparser.CreateTable:
-		return e.createTable(ctx, sess, s)
+		return e.createTable(ctx, sess, s, nil)
+	case *sqlparser.AlterTable:
+		return e.alterTable(ctx, sess, s)
 	case *sqlparser.DropTable:
 		return e.dropTable(ctx, sess, s)
 	case *sqlparser.Show:

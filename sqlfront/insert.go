@@ -85,27 +85,22 @@ func (e *Engine) insert(ctx context.Context, sess *Session, s *sqlparser.Insert)
 	}
 	defer batch.Release()
 
-	id, err := e.cfg.Catalog.AllocateIDs(ctx, 1)
+	w, err := e.newChunkWriter(table)
 	if err != nil {
 		return nil, err
 	}
-	info, err := e.cfg.Data.WriteChunk(table.ID, id, cols, []arrow.RecordBatch{batch})
-	if err != nil {
+	if err := w.write(ctx, []arrow.RecordBatch{batch}); err != nil {
+		w.discard()
 		return nil, err
 	}
-	indexID := uint64(0)
-	if len(table.Indexes) > 0 {
-		indexID = table.Indexes[0].ID
-	}
-	chunk := etcdmeta.Chunk{ID: id, TableID: table.ID, IndexID: indexID, File: info.Path, Rows: info.Rows, Bytes: info.Bytes}
-	if _, err := e.cfg.Catalog.AddChunks(ctx, table.ID, []etcdmeta.Chunk{chunk}); err != nil {
+	if _, err := e.cfg.Catalog.AddChunks(ctx, table.ID, w.chunks); err != nil {
 		if isTableGone(err) {
-			// Definitely not committed: the file is ours to delete.
-			_ = e.cfg.Data.Remove([]string{info.Path})
+			// Definitely not committed: the files are ours to delete.
+			w.discard()
 			return nil, sqlerr.New(sqlerr.NoSuchTable, "Table '%s.%s' doesn't exist", schema, name)
 		}
-		// The commit may or may not have happened (etcd unreachable, say): the file stays, and if the catalog does
-		// not point to it the next start-up removes it.
+		// The commit may or may not have happened (etcd unreachable, say): the files stay, and if the catalog
+		// does not point to them the next start-up removes them.
 		return nil, err
 	}
 	return &Result{AffectedRows: int64(len(values))}, nil

@@ -83,6 +83,8 @@ func build(n planner.Node, cfg Config, stats *Stats) (Operator, error) {
 		op = &emptyOp{rows: n.Rows}
 	case *planner.Scan:
 		op = &scanOp{node: n, cfg: cfg, stats: st}
+	case *planner.MemoryScan:
+		op = &memoryScanOp{node: n, cfg: cfg}
 	case *planner.Filter:
 		op, err = newFilterOp(n, children[0], cfg)
 	case *planner.Projection:

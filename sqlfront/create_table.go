@@ -1,0 +1,285 @@
+package sqlfront
+
+import (
+	"context"
+	"errors"
+	"strings"
+
+	"vitess.io/vitess/go/mysql/sqlerror"
+	"vitess.io/vitess/go/vt/sqlparser"
+
+	"github.com/vcubedb/vcube/etcdmeta"
+	"github.com/vcubedb/vcube/internal/sqlerr"
+	"github.com/vcubedb/vcube/internal/sqltype"
+)
+
+// Errors of index definitions, numbered as MySQL numbers them.
+const (
+	errDupKeyName  = sqlerror.ErrorCode(1061) // ER_DUP_KEYNAME
+	errKeyColumn   = sqlerror.ErrorCode(1072) // ER_KEY_COLUMN_DOES_NOT_EXITS
+	errFileMissing = sqlerror.ErrorCode(1017) // ER_FILE_NOT_FOUND
+)
+
+// importFlushRows bounds the rows an import holds in memory before it writes them out as chunks.
+const importFlushRows = 1 << 20
+
+// createTable handles CREATE TABLE in MySQL's form and in Cube Store's (the clauses after the column list come
+// in tail): the default index (every column in declared order) always exists; INDEX and AGGREGATE INDEX add
+// sorted copies; LOCATION imports files. The table and all its imported data are committed in one transaction.
+func (e *Engine) createTable(ctx context.Context, sess *Session, s *sqlparser.CreateTable, tail *createTableTail) (*Result, error) {
+	if tail == nil {
+		tail = &createTableTail{}
+	}
+	t, err := tableDefinition(sess, s, tail)
+	if err != nil {
+		return nil, err
+	}
+	snap := e.cfg.Catalog.Snapshot()
+	if _, ok := snap.Schema(t.Schema); !ok {
+		return nil, sqlerr.New(sqlerr.BadDB, "Unknown database '%s'", t.Schema)
+	}
+	if _, exists := snap.Table(t.Schema, t.Name); exists {
+		if s.IfNotExists {
+			return &Result{}, nil
+		}
+		return nil, sqlerr.New(sqlerr.TableExists, "Table '%s' already exists", t.Name)
+	}
+	var w *chunkWriter
+	var rows int64
+	if len(tail.Locations) > 0 {
+		first, err := e.cfg.Catalog.AllocateIDs(ctx, 1+len(t.Indexes))
+		if err != nil {
+			return nil, err
+		}
+		t.ID = first
+		for i := range t.Indexes {
+			t.Indexes[i].ID = first + 1 + uint64(i)
+		}
+		if w, rows, err = e.importLocations(ctx, t, tail); err != nil {
+			if w != nil {
+				w.discard()
+			}
+			return nil, err
+		}
+	}
+	var chunks []etcdmeta.Chunk
+	if w != nil {
+		chunks = w.chunks
+	}
+	if _, err := e.cfg.Catalog.CreateTableWithChunks(ctx, t, chunks); err != nil {
+		definite := errors.Is(err, etcdmeta.ErrTableExists) || errors.Is(err, etcdmeta.ErrSchemaNotFound)
+		if w != nil && definite {
+			w.discard()
+		}
+		switch {
+		case errors.Is(err, etcdmeta.ErrTableExists):
+			if s.IfNotExists {
+				return &Result{}, nil
+			}
+			return nil, sqlerr.New(sqlerr.TableExists, "Table '%s' already exists", t.Name)
+		case errors.Is(err, etcdmeta.ErrSchemaNotFound):
+			return nil, sqlerr.New(sqlerr.BadDB, "Unknown database '%s'", t.Schema)
+		}
+		return nil, err
+	}
+	return &Result{AffectedRows: rows}, nil
+}
+
+// tableDefinition checks a CREATE TABLE and turns it into the catalog's table definition.
+func tableDefinition(sess *Session, s *sqlparser.CreateTable, tail *createTableTail) (etcdmeta.Table, error) {
+	var t etcdmeta.Table
+	schema, name, err := tableName(sess, s.Table)
+	if err != nil {
+		return t, err
+	}
+	if err := checkName("table", name); err != nil {
+		return t, err
+	}
+	switch {
+	case s.Temp:
+		return t, notSupported("CREATE TEMPORARY TABLE")
+	case s.OptLike != nil:
+		return t, notSupported("CREATE TABLE ... LIKE")
+	case s.Select != nil:
+		return t, notSupported("CREATE TABLE ... SELECT")
+	case s.TableSpec == nil || len(s.TableSpec.Columns) == 0:
+		return t, sqlerr.New(sqlerr.TableMustHaveCols, "A table must have at least 1 column")
+	case len(s.TableSpec.Constraints) > 0:
+		return t, notSupported("constraints in CREATE TABLE")
+	case s.TableSpec.PartitionOption != nil:
+		return t, notSupported("PARTITION BY")
+	case len(tail.UniqueKey) > 0:
+		return t, notSupported("UNIQUE KEY (last-row-wins tables arrive with compaction)")
+	case tail.PartitionedIndex != nil:
+		return t, notSupported("ADD TO PARTITIONED INDEX")
+	}
+	t = etcdmeta.Table{Schema: schema, Name: name}
+	byName := map[string]etcdmeta.Column{}
+	var all []string
+	for _, cd := range s.TableSpec.Columns {
+		col, err := columnDefinition(cd)
+		if err != nil {
+			return t, err
+		}
+		lower := strings.ToLower(col.Name)
+		if _, dup := byName[lower]; dup {
+			return t, sqlerr.New(sqlerr.DupFieldName, "Duplicate column name '%s'", col.Name)
+		}
+		byName[lower] = col
+		t.Columns = append(t.Columns, col)
+		all = append(all, col.Name)
+	}
+	column := func(name, what string) (etcdmeta.Column, error) {
+		c, ok := byName[strings.ToLower(name)]
+		if !ok {
+			return c, sqlerr.New(errKeyColumn, "Key column '%s' doesn't exist in table", name)
+		}
+		return c, nil
+	}
+	// AGGREGATIONS: how columns roll up in aggregate indexes.
+	aggregated := map[string]bool{}
+	for _, a := range tail.Aggregations {
+		c, err := column(a.Column, "AGGREGATIONS")
+		if err != nil {
+			return t, err
+		}
+		switch a.Func {
+		case "sum", "min", "max":
+		default:
+			return t, notSupported("AGGREGATIONS function " + a.Func)
+		}
+		typ, _ := sqltype.Parse(c.Type)
+		if a.Func == "sum" && !typ.IsNumeric() {
+			return t, sqlerr.New(sqlerr.WrongUsage, "AGGREGATIONS sum(%s): column %s is %s, not a number", a.Column, c.Name, c.Type)
+		}
+		if aggregated[c.Name] {
+			return t, sqlerr.New(sqlerr.WrongUsage, "AGGREGATIONS names column %s twice", c.Name)
+		}
+		aggregated[c.Name] = true
+		t.Aggregations = append(t.Aggregations, etcdmeta.Aggregation{Func: a.Func, Column: c.Name})
+	}
+	t.Indexes = []etcdmeta.Index{{Name: "default", Columns: all}}
+	addIndex := func(name string, cols []string, aggregate bool) error {
+		for _, ix := range t.Indexes {
+			if strings.EqualFold(ix.Name, name) {
+				return sqlerr.New(errDupKeyName, "Duplicate key name '%s'", name)
+			}
+		}
+		ix := etcdmeta.Index{Name: name, Aggregate: aggregate}
+		for _, cn := range cols {
+			c, err := column(cn, "INDEX")
+			if err != nil {
+				return err
+			}
+			if aggregate && aggregated[c.Name] {
+				return sqlerr.New(sqlerr.WrongUsage, "AGGREGATE INDEX %s: %s is an AGGREGATIONS column and cannot be part of the key", name, c.Name)
+			}
+			ix.Columns = append(ix.Columns, c.Name)
+		}
+		if aggregate && len(t.Aggregations) == 0 {
+			return sqlerr.New(sqlerr.WrongUsage, "AGGREGATE INDEX %s needs the table's AGGREGATIONS clause", name)
+		}
+		t.Indexes = append(t.Indexes, ix)
+		return nil
+	}
+	for _, idx := range s.TableSpec.Indexes {
+		if idx.Info.Type != sqlparser.IndexTypeDefault {
+			return t, notSupported(indexKind(idx.Info.Type) + " keys")
+		}
+		var cols []string
+		for _, c := range idx.Columns {
+			if c.Expression != nil || c.Length != nil {
+				return t, notSupported("index expressions and prefix lengths")
+			}
+			cols = append(cols, c.Column.String())
+		}
+		name := idx.Info.Name.String()
+		if name == "" {
+			name = cols[0]
+		}
+		if err := addIndex(name, cols, false); err != nil {
+			return t, err
+		}
+	}
+	for _, ix := range tail.Indexes {
+		if err := addIndex(ix.Name, ix.Columns, ix.Aggregate); err != nil {
+			return t, err
+		}
+	}
+	t.Locations = tail.Locations
+	return t, nil
+}
+
+// alterTable supports the one ALTER vcube has: CREATE INDEX (which vitess reads as ALTER TABLE ... ADD INDEX),
+// on a table that holds no data yet.
+func (e *Engine) alterTable(ctx context.Context, sess *Session, s *sqlparser.AlterTable) (*Result, error) {
+	if len(s.AlterOptions) != 1 || s.PartitionSpec != nil || s.PartitionOption != nil {
+		return nil, notSupported("ALTER TABLE")
+	}
+	add, ok := s.AlterOptions[0].(*sqlparser.AddIndexDefinition)
+	if !ok {
+		return nil, notSupported("ALTER TABLE")
+	}
+	def := add.IndexDefinition
+	if def.Info.Type != sqlparser.IndexTypeDefault {
+		return nil, notSupported(indexKind(def.Info.Type) + " keys")
+	}
+	schema, name, err := tableName(sess, s.Table)
+	if err != nil {
+		return nil, err
+	}
+	t, ok := e.cfg.Catalog.Snapshot().Table(schema, name)
+	if !ok {
+		return nil, sqlerr.New(sqlerr.NoSuchTable, "Table '%s.%s' doesn't exist", schema, name)
+	}
+	ix := etcdmeta.Index{Name: def.Info.Name.String()}
+	for _, c := range def.Columns {
+		if c.Expression != nil || c.Length != nil {
+			return nil, notSupported("index expressions and prefix lengths")
+		}
+		found := ""
+		for _, tc := range t.Columns {
+			if strings.EqualFold(tc.Name, c.Column.String()) {
+				found = tc.Name
+			}
+		}
+		if found == "" {
+			return nil, sqlerr.New(errKeyColumn, "Key column '%s' doesn't exist in table", c.Column.String())
+		}
+		ix.Columns = append(ix.Columns, found)
+	}
+	if ix.Name == "" {
+		ix.Name = ix.Columns[0]
+	}
+	for _, x := range t.Indexes {
+		if strings.EqualFold(x.Name, ix.Name) {
+			return nil, sqlerr.New(errDupKeyName, "Duplicate key name '%s'", ix.Name)
+		}
+	}
+	if _, err := e.cfg.Catalog.AddIndex(ctx, schema, name, ix); err != nil {
+		switch {
+		case errors.Is(err, etcdmeta.ErrTableHasData):
+			return nil, sqlerr.New(sqlerr.WrongUsage, "Can't create index %s on %s.%s: the table has data; indexes are built when data arrives, so create them before loading", ix.Name, schema, name)
+		case errors.Is(err, etcdmeta.ErrIndexExists):
+			return nil, sqlerr.New(errDupKeyName, "Duplicate key name '%s'", ix.Name)
+		case isTableGone(err):
+			return nil, sqlerr.New(sqlerr.NoSuchTable, "Table '%s.%s' doesn't exist", schema, name)
+		}
+		return nil, err
+	}
+	return &Result{}, nil
+}
+
+func indexKind(t sqlparser.IndexType) string {
+	switch t {
+	case sqlparser.IndexTypePrimary:
+		return "PRIMARY"
+	case sqlparser.IndexTypeUnique:
+		return "UNIQUE"
+	case sqlparser.IndexTypeFullText:
+		return "FULLTEXT"
+	case sqlparser.IndexTypeSpatial:
+		return "SPATIAL"
+	}
+	return "INDEX"
+}

@@ -1,0 +1,178 @@
+package sqlfront
+
+import (
+	"context"
+	"fmt"
+	"strings"
+
+	"github.com/apache/arrow-go/v18/arrow"
+	"github.com/apache/arrow-go/v18/arrow/array"
+	"github.com/apache/arrow-go/v18/arrow/memory"
+
+	"github.com/vcubedb/vcube/etcdmeta"
+	"github.com/vcubedb/vcube/internal/sqlerr"
+	"github.com/vcubedb/vcube/storage"
+)
+
+// Every write lands in every index of the table: the rows of a statement become one sorted chunk per index
+// (rolled up for aggregate indexes), and all of them are committed in one catalog transaction.
+
+// indexWrite is how one index stores a table's rows.
+type indexWrite struct {
+	index  etcdmeta.Index
+	layout storage.IndexLayout
+	cols   []storage.Column // the index file's columns
+}
+
+// indexWrites derives the storage layout of every index of t, whose columns are cols.
+func indexWrites(t etcdmeta.Table, cols []storage.Column) ([]indexWrite, error) {
+	pos := func(name string) int {
+		for i, c := range cols {
+			if c.Name == name {
+				return i
+			}
+		}
+		return -1
+	}
+	aggs := map[string]string{}
+	for _, a := range t.Aggregations {
+		aggs[a.Column] = a.Func
+	}
+	var out []indexWrite
+	for _, ix := range t.Indexes {
+		w := indexWrite{index: ix}
+		for _, name := range ix.Columns {
+			p := pos(name)
+			if p < 0 {
+				return nil, sqlerr.New(sqlerr.Unknown, "catalog: index %s of %s.%s names unknown column %s", ix.Name, t.Schema, t.Name, name)
+			}
+			w.layout.Key = append(w.layout.Key, p)
+		}
+		if ix.Aggregate {
+			w.layout.Columns = append(w.layout.Columns, w.layout.Key...)
+			for _, a := range t.Aggregations {
+				w.layout.Rollup = append(w.layout.Rollup, storage.RollupSpec{Column: len(w.layout.Columns), Func: a.Func})
+				w.layout.Columns = append(w.layout.Columns, pos(a.Column))
+			}
+		} else {
+			// A regular index stores every column in table order, sorted by its key.
+			for i := range cols {
+				w.layout.Columns = append(w.layout.Columns, i)
+			}
+		}
+		for _, c := range w.layout.Columns {
+			w.cols = append(w.cols, cols[c])
+		}
+		out = append(out, w)
+	}
+	return out, nil
+}
+
+// chunkWriter writes a table's rows as chunk files, one per index per flush, and remembers them so that a
+// failed statement can remove what it wrote.
+type chunkWriter struct {
+	e      *Engine
+	table  etcdmeta.Table
+	writes []indexWrite
+	chunks []etcdmeta.Chunk
+}
+
+func (e *Engine) newChunkWriter(t etcdmeta.Table) (*chunkWriter, error) {
+	cols, err := storageColumns(t)
+	if err != nil {
+		return nil, err
+	}
+	writes, err := indexWrites(t, cols)
+	if err != nil {
+		return nil, err
+	}
+	return &chunkWriter{e: e, table: t, writes: writes}, nil
+}
+
+// write stores the rows of batches (table columns, in table order) as one new chunk per index.
+func (w *chunkWriter) write(ctx context.Context, batches []arrow.RecordBatch) error {
+	var rows int64
+	for _, b := range batches {
+		rows += b.NumRows()
+	}
+	if rows == 0 {
+		return nil
+	}
+	all, err := concatBatches(w.e.cfg.Mem, batches)
+	if err != nil {
+		return err
+	}
+	defer all.Release()
+	first, err := w.e.cfg.Catalog.AllocateIDs(ctx, len(w.writes))
+	if err != nil {
+		return err
+	}
+	for i, iw := range w.writes {
+		sorted, err := storage.BuildIndexRows(ctx, w.e.cfg.Mem, all, iw.layout)
+		if err != nil {
+			return sqlerr.New(sqlerr.DataOutOfRange, "index %s: %v", iw.index.Name, err)
+		}
+		id := first + uint64(i)
+		info, err := w.e.cfg.Data.WriteChunk(w.table.ID, id, iw.cols, []arrow.RecordBatch{sorted})
+		sorted.Release()
+		if err != nil {
+			return err
+		}
+		w.chunks = append(w.chunks, etcdmeta.Chunk{ID: id, TableID: w.table.ID, IndexID: iw.index.ID, File: info.Path, Rows: info.Rows, Bytes: info.Bytes})
+	}
+	return nil
+}
+
+// discard removes the files written so far (the statement failed before its commit).
+func (w *chunkWriter) discard() {
+	paths := make([]string, len(w.chunks))
+	for i, c := range w.chunks {
+		paths[i] = c.File
+	}
+	_ = w.e.cfg.Data.Remove(paths)
+	w.chunks = nil
+}
+
+// concatBatches joins batches of one schema into one batch.
+func concatBatches(mem memory.Allocator, batches []arrow.RecordBatch) (arrow.RecordBatch, error) {
+	if len(batches) == 1 {
+		batches[0].Retain()
+		return batches[0], nil
+	}
+	schema := batches[0].Schema()
+	cols := make([]arrow.Array, schema.NumFields())
+	var rows int64
+	for _, b := range batches {
+		rows += b.NumRows()
+	}
+	for i := range cols {
+		parts := make([]arrow.Array, len(batches))
+		for j, b := range batches {
+			parts[j] = b.Column(i)
+		}
+		c, err := array.Concatenate(parts, mem)
+		if err != nil {
+			for _, done := range cols[:i] {
+				done.Release()
+			}
+			return nil, err
+		}
+		cols[i] = c
+	}
+	out := array.NewRecordBatch(schema, cols, rows)
+	for _, c := range cols {
+		c.Release()
+	}
+	return out, nil
+}
+
+// location turns a LOCATION entry into a local path.
+func location(loc string) (string, error) {
+	switch {
+	case strings.HasPrefix(loc, "file://"):
+		return strings.TrimPrefix(loc, "file://"), nil
+	case strings.Contains(loc, "://"):
+		return "", notSupported(fmt.Sprintf("LOCATION '%s' (only local files and file:// URLs)", loc))
+	}
+	return loc, nil
+}

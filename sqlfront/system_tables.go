@@ -1,0 +1,168 @@
+package sqlfront
+
+import (
+	"strings"
+
+	"github.com/vcubedb/vcube/etcdmeta"
+	"github.com/vcubedb/vcube/internal/sqltype"
+	"github.com/vcubedb/vcube/planner"
+)
+
+// System tables are views of the catalog, built from the statement's snapshot when it is planned, so they are
+// consistent with each other and with the data the same statement reads. Queries over them are ordinary
+// SELECTs: filters, grouping and ordering all apply.
+
+type systemTable struct {
+	cols []planner.Field
+	rows func(snap *etcdmeta.Snapshot) [][]any
+}
+
+func textCol(name string) planner.Field   { return planner.Field{Name: name, Type: sqltype.Text} }
+func bigintCol(name string) planner.Field { return planner.Field{Name: name, Type: sqltype.BigInt} }
+
+// allTables lists every table of every schema, in name order.
+func allTables(snap *etcdmeta.Snapshot) []etcdmeta.Table {
+	var out []etcdmeta.Table
+	for _, sc := range snap.Schemas() {
+		out = append(out, snap.Tables(sc.Name)...)
+	}
+	return out
+}
+
+func indexType(t etcdmeta.Table, i int) string {
+	switch {
+	case t.Indexes[i].Aggregate:
+		return "aggregate"
+	case i == 0:
+		return "default"
+	}
+	return "regular"
+}
+
+func chunkTotals(cs []etcdmeta.Chunk, indexID uint64) (chunks, rows, bytes int64) {
+	for _, c := range cs {
+		if indexID == 0 || c.IndexID == indexID {
+			chunks++
+			rows += c.Rows
+			bytes += c.Bytes
+		}
+	}
+	return
+}
+
+var systemTables = map[string]systemTable{
+	"system.tables": {
+		cols: []planner.Field{textCol("table_schema"), textCol("table_name"), bigintCol("table_id"), bigintCol("columns"),
+			bigintCol("indexes"), bigintCol("chunks"), bigintCol("row_count"), bigintCol("bytes"), textCol("locations"),
+			{Name: "created_at", Type: sqltype.Timestamp}},
+		rows: func(snap *etcdmeta.Snapshot) [][]any {
+			var out [][]any
+			for _, t := range allTables(snap) {
+				cs := snap.Chunks(t.ID)
+				var rows, bytes int64
+				if len(t.Indexes) > 0 {
+					_, rows, bytes = chunkTotals(cs, t.Indexes[0].ID)
+				}
+				var locs any
+				if len(t.Locations) > 0 {
+					locs = strings.Join(t.Locations, ", ")
+				}
+				out = append(out, []any{t.Schema, t.Name, int64(t.ID), int64(len(t.Columns)), int64(len(t.Indexes)),
+					int64(len(cs)), rows, bytes, locs, t.CreatedAt.UnixMicro()})
+			}
+			return out
+		},
+	},
+	"system.indexes": {
+		cols: []planner.Field{textCol("table_schema"), textCol("table_name"), textCol("index_name"), bigintCol("index_id"),
+			textCol("index_type"), textCol("columns"), bigintCol("chunks"), bigintCol("row_count"), bigintCol("bytes")},
+		rows: func(snap *etcdmeta.Snapshot) [][]any {
+			var out [][]any
+			for _, t := range allTables(snap) {
+				cs := snap.Chunks(t.ID)
+				for i, ix := range t.Indexes {
+					n, rows, bytes := chunkTotals(cs, ix.ID)
+					out = append(out, []any{t.Schema, t.Name, ix.Name, int64(ix.ID), indexType(t, i),
+						strings.Join(ix.Columns, ", "), n, rows, bytes})
+				}
+			}
+			return out
+		},
+	},
+	"system.chunks": {
+		cols: []planner.Field{textCol("table_schema"), textCol("table_name"), textCol("index_name"), bigintCol("chunk_id"),
+			bigintCol("row_count"), bigintCol("bytes"), textCol("file"), {Name: "created_at", Type: sqltype.Timestamp}},
+		rows: func(snap *etcdmeta.Snapshot) [][]any {
+			var out [][]any
+			for _, t := range allTables(snap) {
+				names := map[uint64]string{}
+				for _, ix := range t.Indexes {
+					names[ix.ID] = ix.Name
+				}
+				for _, c := range snap.Chunks(t.ID) {
+					out = append(out, []any{t.Schema, t.Name, names[c.IndexID], int64(c.ID), c.Rows, c.Bytes, c.File,
+						c.CreatedAt.UnixMicro()})
+				}
+			}
+			return out
+		},
+	},
+	"information_schema.schemata": {
+		cols: []planner.Field{textCol("catalog_name"), textCol("schema_name")},
+		rows: func(snap *etcdmeta.Snapshot) [][]any {
+			var out [][]any
+			for _, sc := range snap.Schemas() {
+				out = append(out, []any{"def", sc.Name})
+			}
+			return out
+		},
+	},
+	"information_schema.tables": {
+		cols: []planner.Field{textCol("table_catalog"), textCol("table_schema"), textCol("table_name"), textCol("table_type"),
+			bigintCol("table_rows")},
+		rows: func(snap *etcdmeta.Snapshot) [][]any {
+			var out [][]any
+			for _, t := range allTables(snap) {
+				var rows int64
+				if len(t.Indexes) > 0 {
+					_, rows, _ = chunkTotals(snap.Chunks(t.ID), t.Indexes[0].ID)
+				}
+				out = append(out, []any{"def", t.Schema, t.Name, "BASE TABLE", rows})
+			}
+			return out
+		},
+	},
+	"information_schema.columns": {
+		cols: []planner.Field{textCol("table_catalog"), textCol("table_schema"), textCol("table_name"), textCol("column_name"),
+			bigintCol("ordinal_position"), textCol("data_type"), textCol("column_type"), textCol("is_nullable")},
+		rows: func(snap *etcdmeta.Snapshot) [][]any {
+			var out [][]any
+			for _, t := range allTables(snap) {
+				for i, c := range t.Columns {
+					dataType := c.Type
+					if j := strings.IndexByte(dataType, '('); j >= 0 {
+						dataType = dataType[:j]
+					}
+					nullable := "YES"
+					if c.NotNull {
+						nullable = "NO"
+					}
+					out = append(out, []any{"def", t.Schema, t.Name, c.Name, int64(i + 1), dataType, c.Type, nullable})
+				}
+			}
+			return out
+		},
+	},
+}
+
+// systemTable finds a system table by its schema and name (information_schema in any case, as MySQL allows).
+func lookupSystemTable(schema, name string) (string, systemTable, bool) {
+	s := schema
+	if strings.EqualFold(s, "information_schema") {
+		s = "information_schema"
+		name = strings.ToLower(name)
+	}
+	full := s + "." + name
+	st, ok := systemTables[full]
+	return full, st, ok
+}
