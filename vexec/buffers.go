@@ -60,16 +60,22 @@ func (o *fixedOut[T]) copyValidity(a arrow.Array) {
 }
 
 func (o *fixedOut[T]) finish() arrow.Array {
-	nulls := o.n - bitutil.CountSetBits(o.valid, 0, o.n)
-	bufs := []*memory.Buffer{o.validity, o.data}
+	return finishData(o.dt, o.n, o.validity, o.data, o.valid)
+}
+
+// finishData wraps filled buffers in an array. The array holds its own references (NewData retains them), so
+// the builder's references are released here whether or not the validity bitmap is kept.
+func finishData(dt arrow.DataType, n int, validity, data *memory.Buffer, valid []byte) arrow.Array {
+	nulls := n - bitutil.CountSetBits(valid, 0, n)
+	bufs := []*memory.Buffer{validity, data}
 	if nulls == 0 {
 		bufs[0] = nil
-		o.validity.Release()
 	}
-	data := array.NewData(o.dt, o.n, bufs, nil, nulls, 0)
-	defer data.Release()
-	o.data.Release()
-	return array.MakeFromData(data)
+	d := array.NewData(dt, n, bufs, nil, nulls, 0)
+	validity.Release()
+	data.Release()
+	defer d.Release()
+	return array.MakeFromData(d)
 }
 
 // boolOut builds a Boolean array bit by bit.
@@ -107,16 +113,12 @@ func (o *boolOut) set(i int, v bool) {
 func (o *boolOut) setNull(i int) { bitutil.ClearBit(o.valid, i) }
 
 func (o *boolOut) finish() arrow.Array {
-	nulls := o.n - bitutil.CountSetBits(o.valid, 0, o.n)
-	bufs := []*memory.Buffer{o.validity, o.data}
-	if nulls == 0 {
-		bufs[0] = nil
-		o.validity.Release()
-	}
-	data := array.NewData(arrow.FixedWidthTypes.Boolean, o.n, bufs, nil, nulls, 0)
-	defer data.Release()
+	return finishData(arrow.FixedWidthTypes.Boolean, o.n, o.validity, o.data, o.valid)
+}
+
+func (o *boolOut) release() {
 	o.data.Release()
-	return array.MakeFromData(data)
+	o.validity.Release()
 }
 
 // int64Values returns the values of an Int64 or Timestamp array (both are 64-bit integers in memory).

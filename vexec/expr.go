@@ -157,14 +157,25 @@ func (c *computeEval) mapError(err error) error {
 
 var computeNames = map[string]string{
 	"=": "equal", "<>": "not_equal", "<": "less", "<=": "less_equal", ">": "greater", ">=": "greater_equal",
-	"and": "and_kleene", "or": "or_kleene", "not": "not", "is_null": "is_null", "is_not_null": "is_not_null",
+	"and": "and_kleene", "or": "or_kleene",
 }
 
 func compileCall(c *planner.Call, args []evaluator) (evaluator, error) {
 	if fn, ok := computeNames[c.Func]; ok {
+		switch c.Func {
+		case "<", "<=", ">", ">=":
+			// arrow has no ordering kernels for BOOLEAN; MySQL orders FALSE before TRUE, as 0 and 1.
+			for i, a := range c.Args {
+				if a.Type().Kind == sqltype.KindBool {
+					args[i] = &castEval{arg: args[i], from: a.Type(), to: sqltype.BigInt, call: c}
+				}
+			}
+		}
 		return &computeEval{fn: fn, args: args, call: c}, nil
 	}
 	switch c.Func {
+	case "not", "is_null", "is_not_null":
+		return &unaryBoolEval{fn: c.Func, arg: args[0]}, nil
 	case "+", "-", "*", "/", "div", "%", "neg":
 		return compileArith(c, args)
 	case "<=>":
@@ -213,6 +224,44 @@ func (n *nullSafeEqualEval) eval(ec *evalCtx, b arrow.RecordBatch) (arrow.Array,
 			out.set(i, ln && rn)
 		default:
 			out.set(i, eqb.Value(i))
+		}
+	}
+	return out.finish(), nil
+}
+
+// unaryBoolEval is NOT (three-valued), IS NULL and IS NOT NULL. They are vcube's loops because arrow-go's
+// kernels for them ignore the offset of sliced arrays (and is_null panics on DECIMAL).
+type unaryBoolEval struct {
+	fn  string
+	arg evaluator
+}
+
+func (u *unaryBoolEval) eval(ec *evalCtx, b arrow.RecordBatch) (arrow.Array, error) {
+	a, err := u.arg.eval(ec, b)
+	if err != nil {
+		return nil, err
+	}
+	defer a.Release()
+	n := a.Len()
+	out := newBoolOut(ec.mem, n)
+	switch u.fn {
+	case "is_null", "is_not_null":
+		want := u.fn == "is_null"
+		for i := 0; i < n; i++ {
+			out.set(i, a.IsNull(i) == want)
+		}
+	default:
+		bo, ok := a.(*array.Boolean)
+		if !ok {
+			out.release()
+			return nil, fmt.Errorf("NOT over %s", a.DataType())
+		}
+		for i := 0; i < n; i++ {
+			if bo.IsNull(i) {
+				out.setNull(i)
+				continue
+			}
+			out.set(i, !bo.Value(i))
 		}
 	}
 	return out.finish(), nil

@@ -139,11 +139,10 @@ func floatArith(ec *evalCtx, c *planner.Call, args []arrow.Array, rows int) (arr
 		return nil, sqlerr.New(sqlerr.Unknown, "DIV over DOUBLE must be cast to BIGINT")
 	}
 	for i, v := range out.vals {
-		if math.IsInf(v, 0) {
+		if math.IsInf(v, 0) && out.isValid(i) {
 			out.release()
 			return nil, sqlerr.New(sqlerr.DataOutOfRange, "DOUBLE value is out of range in '%s'", c.String())
 		}
-		_ = i
 	}
 	return out.finish(), nil
 }
@@ -179,7 +178,15 @@ func decimalArith(ec *evalCtx, c *planner.Call, args []arrow.Array, rows int) (a
 	case "+", "-":
 		xm := decimal128.GetScaleMultiplier(rt.Scale - xs)
 		ym := decimal128.GetScaleMultiplier(rt.Scale - ys)
+		// Aligning scales must not push an operand past 38 digits, or the 128-bit product would wrap.
+		xFit, yFit := maxP-int32(rt.Scale-xs), maxP-int32(rt.Scale-ys)
 		for i := range out.vals {
+			if !out.isValid(i) {
+				continue
+			}
+			if !xv[i].FitsInPrecision(xFit) || !yv[i].FitsInPrecision(yFit) {
+				return overflow()
+			}
 			a, b := xv[i].Mul(xm), yv[i].Mul(ym)
 			var r decimal128.Num
 			if c.Func == "+" {
@@ -187,7 +194,7 @@ func decimalArith(ec *evalCtx, c *planner.Call, args []arrow.Array, rows int) (a
 			} else {
 				r = a.Sub(b)
 			}
-			if !r.FitsInPrecision(maxP) && out.isValid(i) {
+			if !r.FitsInPrecision(maxP) {
 				return overflow()
 			}
 			out.vals[i] = r

@@ -218,7 +218,12 @@ func toFloat(v castValue) float64 {
 
 func toDecimal(v castValue, precision, scale int) (decimal128.Num, error) {
 	switch v.kind {
-	case sqltype.KindInt, sqltype.KindBool, sqltype.KindTimestamp:
+	case sqltype.KindTimestamp:
+		// YYYYMMDDHHMMSS.ffffff, as MySQL reads a timestamp as a number.
+		micros := ((v.i % 1e6) + 1e6) % 1e6
+		n := decimal128.FromI64(timestampNumber(v.i)).Mul(decimal128.FromI64(1e6)).Add(decimal128.FromI64(micros))
+		return sqltype.RescaleDecimal(n, 6, scale, precision)
+	case sqltype.KindInt, sqltype.KindBool:
 		n, _, _ := toInt(v)
 		return sqltype.RescaleDecimal(decimal128.FromI64(n), 0, scale, precision)
 	case sqltype.KindFloat:

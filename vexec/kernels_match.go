@@ -1,13 +1,13 @@
 package vexec
 
 import (
-	"regexp"
 	"strings"
 	"unicode/utf8"
 
 	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/apache/arrow-go/v18/arrow/array"
 	"github.com/apache/arrow-go/v18/arrow/compute"
+	"github.com/apache/arrow-go/v18/arrow/decimal128"
 	"github.com/apache/arrow-go/v18/arrow/memory"
 	"github.com/apache/arrow-go/v18/arrow/scalar"
 
@@ -16,7 +16,7 @@ import (
 )
 
 // likeMatcher tests one string against a compiled LIKE pattern. Common shapes ('abc', 'abc%', '%abc', '%abc%')
-// are plain string tests; the rest compile to an anchored regular expression.
+// are plain string tests; the rest run matchLike.
 type likeMatcher func(s string) bool
 
 // compileLikePattern compiles a LIKE pattern: % matches any run of characters, _ exactly one character, and the
@@ -24,35 +24,32 @@ type likeMatcher func(s string) bool
 // collation), as vcube compares all strings.
 func compileLikePattern(pattern string, escape rune) likeMatcher {
 	var lit strings.Builder
-	type part struct {
-		lit  string
-		kind byte // 0 literal, '%', '_'
-	}
-	var parts []part
+	var parts []likePart
 	flush := func() {
 		if lit.Len() > 0 {
-			parts = append(parts, part{lit: lit.String()})
+			parts = append(parts, likePart{lit: lit.String()})
 			lit.Reset()
 		}
 	}
 	for i := 0; i < len(pattern); {
 		r, size := utf8.DecodeRuneInString(pattern[i:])
+		raw := pattern[i : i+size] // written as bytes, so invalid UTF-8 matches itself
 		i += size
 		switch {
-		case r == escape && i < len(pattern):
-			r2, size2 := utf8.DecodeRuneInString(pattern[i:])
+		case escape >= 0 && r == escape && i < len(pattern):
+			_, size2 := utf8.DecodeRuneInString(pattern[i:])
+			lit.WriteString(pattern[i : i+size2])
 			i += size2
-			lit.WriteRune(r2)
 		case r == '%':
 			flush()
 			if len(parts) == 0 || parts[len(parts)-1].kind != '%' {
-				parts = append(parts, part{kind: '%'})
+				parts = append(parts, likePart{kind: '%'})
 			}
 		case r == '_':
 			flush()
-			parts = append(parts, part{kind: '_'})
+			parts = append(parts, likePart{kind: '_'})
 		default:
-			lit.WriteRune(r)
+			lit.WriteString(raw)
 		}
 	}
 	flush()
@@ -74,21 +71,54 @@ func compileLikePattern(pattern string, escape rune) likeMatcher {
 		l := parts[1].lit
 		return func(s string) bool { return strings.Contains(s, l) }
 	}
-	var re strings.Builder
-	re.WriteString(`(?s)^`)
-	for _, p := range parts {
-		switch p.kind {
-		case '%':
-			re.WriteString(`.*`)
-		case '_':
-			re.WriteString(`.`)
-		default:
-			re.WriteString(regexp.QuoteMeta(p.lit))
+	return func(str string) bool { return matchLike(parts, str) }
+}
+
+// likePart is one token of a compiled LIKE pattern: a literal, '_' (one character) or '%' (any run).
+type likePart struct {
+	lit  string
+	kind byte // 0 literal, '%', '_'
+}
+
+// matchLike is the classic wildcard matcher: it backtracks only to the last '%', which is enough because a
+// later '%' can absorb whatever an earlier one could. Characters are UTF-8 sequences; a byte that is not valid
+// UTF-8 counts as one character and matches only itself.
+func matchLike(parts []likePart, s string) bool {
+	pi, si := 0, 0
+	starP, starS := -1, 0
+	for {
+		if pi < len(parts) {
+			p := parts[pi]
+			switch p.kind {
+			case '%':
+				starP, starS = pi, si
+				pi++
+				continue
+			case '_':
+				if si < len(s) {
+					_, size := utf8.DecodeRuneInString(s[si:])
+					si += size
+					pi++
+					continue
+				}
+			default:
+				if strings.HasPrefix(s[si:], p.lit) {
+					si += len(p.lit)
+					pi++
+					continue
+				}
+			}
+		} else if si == len(s) {
+			return true
 		}
+		// Mismatch: let the last '%' take one more character, or fail.
+		if starP < 0 || starS >= len(s) {
+			return false
+		}
+		_, size := utf8.DecodeRuneInString(s[starS:])
+		starS += size
+		pi, si = starP+1, starS
 	}
-	re.WriteString(`$`)
-	rx := regexp.MustCompile(re.String())
-	return rx.MatchString
 }
 
 type likeEval struct {
@@ -103,11 +133,18 @@ func compileLike(c *planner.Call, args []evaluator) (evaluator, error) {
 	e := &likeEval{arg: args[0], pattern: args[1], escape: '\\', negate: c.Negate}
 	if len(c.Args) > 2 {
 		lit, ok := c.Args[2].(*planner.Literal)
-		s, isStr := lit.Value.(string)
-		if !ok || !isStr || utf8.RuneCountInString(s) != 1 {
+		if !ok {
 			return nil, sqlerr.New(sqlerr.WrongArguments, "Incorrect arguments to ESCAPE")
 		}
-		e.escape, _ = utf8.DecodeRuneInString(s)
+		s, isStr := lit.Value.(string)
+		switch {
+		case !isStr || utf8.RuneCountInString(s) > 1:
+			return nil, sqlerr.New(sqlerr.WrongArguments, "Incorrect arguments to ESCAPE")
+		case s == "":
+			e.escape = -1 // ESCAPE '': no escape character, as MySQL documents it
+		default:
+			e.escape, _ = utf8.DecodeRuneInString(s)
+		}
 	}
 	if lit, ok := c.Args[1].(*planner.Literal); ok {
 		if s, ok := lit.Value.(string); ok {
@@ -213,20 +250,18 @@ func (e *inEval) eval(ec *evalCtx, b arrow.RecordBatch) (arrow.Array, error) {
 	}
 	defer x.Release()
 	rows := int(b.NumRows())
-	out := newBoolOut(ec.mem, rows)
 	if e.set != nil {
-		res, err := compute.IsIn(ec.ctx, compute.SetOptions{ValueSet: e.set, NullBehavior: compute.NullMatchingSkip}, compute.NewDatumWithoutOwning(x))
+		hit, done, err := e.lookup(ec, x)
 		if err != nil {
-			return nil, sqlerr.New(sqlerr.Unknown, "%s: %v", e.call.String(), err)
+			return nil, err
 		}
-		defer res.Release()
-		hit := res.(*compute.ArrayDatum).MakeArray().(*array.Boolean)
-		defer hit.Release()
+		defer done()
+		out := newBoolOut(ec.mem, rows)
 		for i := 0; i < rows; i++ {
 			switch {
 			case x.IsNull(i):
 				out.setNull(i)
-			case hit.Value(i):
+			case hit(i):
 				out.set(i, !e.negate)
 			case e.hasNull:
 				out.setNull(i)
@@ -236,6 +271,7 @@ func (e *inEval) eval(ec *evalCtx, b arrow.RecordBatch) (arrow.Array, error) {
 		}
 		return out.finish(), nil
 	}
+	out := newBoolOut(ec.mem, rows)
 	// Items that are expressions: compare with "=" one item at a time, keeping the three-valued result.
 	matched := make([]bool, rows)
 	sawNull := make([]bool, rows)
@@ -243,6 +279,7 @@ func (e *inEval) eval(ec *evalCtx, b arrow.RecordBatch) (arrow.Array, error) {
 		eq := &computeEval{fn: "equal", args: []evaluator{&retained{x}, item}, call: e.call}
 		r, err := eq.eval(ec, b)
 		if err != nil {
+			out.release()
 			return nil, err
 		}
 		rb := r.(*array.Boolean)
@@ -276,4 +313,41 @@ type retained struct{ a arrow.Array }
 func (r *retained) eval(*evalCtx, arrow.RecordBatch) (arrow.Array, error) {
 	r.a.Retain()
 	return r.a, nil
+}
+
+// lookup probes the constant set. arrow-go's is_in ignores the offset of sliced DECIMAL and BOOLEAN arrays, so
+// those two are looked up in a Go map; the other types use its hash kernel.
+func (e *inEval) lookup(ec *evalCtx, x arrow.Array) (hit func(i int) bool, done func(), err error) {
+	set := e.set.(*compute.ArrayDatum).MakeArray()
+	defer set.Release()
+	switch xa := x.(type) {
+	case *array.Decimal128:
+		members := map[decimal128.Num]bool{}
+		for i := 0; i < set.Len(); i++ {
+			members[set.(*array.Decimal128).Value(i)] = true
+		}
+		return func(i int) bool { return members[xa.Value(i)] }, func() {}, nil
+	case *array.Boolean:
+		var members [2]bool
+		for i := 0; i < set.Len(); i++ {
+			if set.(*array.Boolean).Value(i) {
+				members[1] = true
+			} else {
+				members[0] = true
+			}
+		}
+		return func(i int) bool {
+			if xa.Value(i) {
+				return members[1]
+			}
+			return members[0]
+		}, func() {}, nil
+	}
+	res, err := compute.IsIn(ec.ctx, compute.SetOptions{ValueSet: e.set, NullBehavior: compute.NullMatchingSkip}, compute.NewDatumWithoutOwning(x))
+	if err != nil {
+		return nil, nil, sqlerr.New(sqlerr.Unknown, "%s: %v", e.call.String(), err)
+	}
+	hits := res.(*compute.ArrayDatum).MakeArray().(*array.Boolean)
+	res.Release()
+	return hits.Value, hits.Release, nil
 }

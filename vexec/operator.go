@@ -90,6 +90,10 @@ func build(n planner.Node, cfg Config, stats *Stats) (Operator, error) {
 	case *planner.Projection:
 		op, err = newProjectOp(n, children[0], cfg)
 	case *planner.Aggregate:
+		if n.Mode != planner.Full || n.Strategy != planner.Hash {
+			err = sqlerr.New(sqlerr.NotSupportedYet, "the executor runs only FullHashAggregate, not %s", n.Explain())
+			break
+		}
 		op, err = newHashAggregateOp(n, children[0], cfg)
 	case *planner.Sort:
 		op = &sortOp{node: n, input: children[0], cfg: cfg}

@@ -7,6 +7,8 @@ import (
 	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/apache/arrow-go/v18/arrow/array"
 	"github.com/apache/arrow-go/v18/arrow/compute"
+	"github.com/apache/arrow-go/v18/arrow/compute/exec"
+	"github.com/apache/arrow-go/v18/arrow/memory"
 
 	"github.com/vcubedb/vcube/planner"
 )
@@ -76,7 +78,9 @@ func (s *sortOp) sortAll(ctx context.Context) error {
 		}
 	}
 	ec := newEvalCtx(ctx, s.cfg.Mem)
-	idx, err := compute.SortIndicesRecordBatch(ec.ctx, all, keys)
+	// arrow-go's sort_indices never frees a scratch buffer it takes from the context's allocator; the indices
+	// come from the Go heap instead, so the query's allocator accounts only for what vexec releases.
+	idx, err := compute.SortIndicesRecordBatch(exec.WithAllocator(ctx, memory.DefaultAllocator), all, keys)
 	if err != nil {
 		return err
 	}

@@ -1,0 +1,411 @@
+package vexec
+
+import (
+	"math"
+	"math/big"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/apache/arrow-go/v18/arrow/decimal128"
+
+	"github.com/vcubedb/vcube/internal/sqlerr"
+	"github.com/vcubedb/vcube/internal/sqltype"
+	"github.com/vcubedb/vcube/planner"
+	"github.com/vcubedb/vcube/storage"
+)
+
+// aggCall types an aggregate as the binder does (sqlfront aggregateTypes): SUM of integers is BIGINT, SUM of
+// DECIMAL(p,s) is DECIMAL(38,s), AVG of integers is DECIMAL(38,4), AVG of DECIMAL(p,s) is DECIMAL(38,s+4), AVG
+// and SUM of DOUBLE are DOUBLE, MIN and MAX keep their argument's type. A nil arg is COUNT(*).
+func aggCall(fn string, arg planner.Expr) *planner.AggCall {
+	a := &planner.AggCall{Func: fn, Arg: arg, T: sqltype.BigInt}
+	if arg == nil || fn == "count" {
+		return a
+	}
+	t := arg.Type()
+	switch fn {
+	case "sum":
+		switch t.Kind {
+		case sqltype.KindDecimal:
+			a.T = sqltype.Decimal(sqltype.MaxDecimalPrecision, t.Scale)
+		case sqltype.KindFloat:
+			a.T = sqltype.Double
+		}
+	case "avg":
+		switch t.Kind {
+		case sqltype.KindInt:
+			a.T = sqltype.Decimal(sqltype.MaxDecimalPrecision, 4)
+		case sqltype.KindDecimal:
+			a.T = sqltype.Decimal(sqltype.MaxDecimalPrecision, min(t.Scale+4, sqltype.MaxDecimalScale))
+		case sqltype.KindFloat:
+			a.T = sqltype.Double
+		}
+	default:
+		a.T = t
+	}
+	return a
+}
+
+// refAgg computes one aggregate over a group's argument values, in input order.
+func refAgg(a *planner.AggCall, vals []any, rows int) any {
+	if a.Arg == nil {
+		return int64(rows)
+	}
+	var nonNull []any
+	for _, v := range vals {
+		if v != nil {
+			nonNull = append(nonNull, v)
+		}
+	}
+	if a.Func == "count" {
+		return int64(len(nonNull))
+	}
+	if len(nonNull) == 0 {
+		return nil
+	}
+	switch a.Func {
+	case "min", "max":
+		best := nonNull[0]
+		for _, v := range nonNull[1:] {
+			c := cmpValues(v, best)
+			if a.Func == "min" && c < 0 || a.Func == "max" && c > 0 {
+				best = v
+			}
+		}
+		return best
+	}
+	// sum, avg
+	switch first := nonNull[0].(type) {
+	case float64:
+		s := 0.0
+		for _, v := range nonNull {
+			s += v.(float64)
+		}
+		if a.Func == "avg" {
+			return s / float64(len(nonNull))
+		}
+		return s
+	case int64, decimal128.Num:
+		s := new(big.Int)
+		for _, v := range nonNull {
+			if i, ok := v.(int64); ok {
+				s.Add(s, big.NewInt(i))
+			} else {
+				s.Add(s, v.(decimal128.Num).BigInt())
+			}
+		}
+		if a.Func == "sum" {
+			if _, ok := first.(int64); ok {
+				return s.Int64()
+			}
+			return decimal128.FromBigInt(s)
+		}
+		// avg: sum * 10^(result scale - argument scale) / count, rounded half away from zero.
+		shift := a.T.Scale - a.Arg.Type().Scale
+		s.Mul(s, new(big.Int).Exp(big.NewInt(10), big.NewInt(int64(shift)), nil))
+		return decimal128.FromBigInt(refDivRound(s, big.NewInt(int64(len(nonNull)))))
+	}
+	panic("refAgg")
+}
+
+// refGroupBy groups rows by keys (functions of a row) and computes aggs, one output row per group: the keys,
+// then the aggregates.
+func refGroupBy(rows []row, keys []func(row) any, aggs []*planner.AggCall, argOf func(a *planner.AggCall, r row) any) []row {
+	type group struct {
+		key  row
+		vals [][]any
+		rows int
+	}
+	index := map[string]*group{}
+	var order []*group
+	for _, r := range rows {
+		k := make(row, len(keys))
+		id := ""
+		for i, f := range keys {
+			k[i] = f(r)
+			id += keyString(k[i]) + "\x00"
+		}
+		g, ok := index[id]
+		if !ok {
+			g = &group{key: k, vals: make([][]any, len(aggs))}
+			index[id] = g
+			order = append(order, g)
+		}
+		g.rows++
+		for i, a := range aggs {
+			if a.Arg != nil {
+				g.vals[i] = append(g.vals[i], argOf(a, r))
+			}
+		}
+	}
+	if len(keys) == 0 && len(order) == 0 {
+		order = append(order, &group{vals: make([][]any, len(aggs))})
+	}
+	out := make([]row, 0, len(order))
+	for _, g := range order {
+		o := slices.Clone(g.key)
+		for i, a := range aggs {
+			o = append(o, refAgg(a, g.vals[i], g.rows))
+		}
+		out = append(out, o)
+	}
+	return out
+}
+
+// factArg evaluates an aggregate's argument, a column of the standard table, over a row.
+func factArg(a *planner.AggCall, r row) any { return r[a.Arg.(*planner.ColumnRef).Index] }
+
+// everyAgg is every aggregate over every column kind of the standard table.
+func everyAgg() []*planner.AggCall {
+	aggs := []*planner.AggCall{aggCall("count", nil)}
+	for _, c := range []int{cI, cF, cD, cW} {
+		for _, fn := range []string{"count", "sum", "min", "max", "avg"} {
+			aggs = append(aggs, aggCall(fn, factRef(c)))
+		}
+	}
+	for _, c := range []int{cG, cS, cTS, cB, cK} {
+		for _, fn := range []string{"count", "min", "max"} {
+			aggs = append(aggs, aggCall(fn, factRef(c)))
+		}
+	}
+	return aggs
+}
+
+// sortedFormatted renders rows and sorts them: groups come out in no promised order.
+func sortedFormatted(res runResult, rows []row) []row {
+	f := formatRows(res.schema, rows)
+	idx := make([]int, len(rows))
+	for i := range idx {
+		idx[i] = i
+	}
+	slices.SortStableFunc(idx, func(a, b int) int {
+		switch {
+		case f[a] < f[b]:
+			return -1
+		case f[a] > f[b]:
+			return 1
+		}
+		return 0
+	})
+	out := make([]row, len(rows))
+	for i, j := range idx {
+		out[i] = rows[j]
+	}
+	return out
+}
+
+func TestHashAggregate(t *testing.T) {
+	tt := newFactTable(t, 7)
+	col := func(c int) func(row) any { return func(r row) any { return r[c] } }
+	kMod3 := call("%", sqltype.BigInt, factRef(cK), lit(sqltype.BigInt, int64(3)))
+	cases := []struct {
+		name    string
+		groupBy []planner.Expr
+		keys    []func(row) any
+	}{
+		{"no keys", nil, nil},
+		{"BIGINT key", []planner.Expr{factRef(cK)}, []func(row) any{col(cK)}},
+		{"TEXT and BOOLEAN keys", []planner.Expr{factRef(cG), factRef(cB)}, []func(row) any{col(cG), col(cB)}},
+		{"DOUBLE key (-0 with 0)", []planner.Expr{factRef(cF)}, []func(row) any{col(cF)}},
+		{"DECIMAL key", []planner.Expr{factRef(cD)}, []func(row) any{col(cD)}},
+		{"TIMESTAMP key", []planner.Expr{factRef(cTS)}, []func(row) any{col(cTS)}},
+		{"wide DECIMAL and TEXT keys", []planner.Expr{factRef(cW), factRef(cS)}, []func(row) any{col(cW), col(cS)}},
+		{"expression key k % 3", []planner.Expr{kMod3}, []func(row) any{func(r row) any {
+			if r[cK] == nil {
+				return nil
+			}
+			return r[cK].(int64) % 3
+		}}},
+	}
+	aggs := everyAgg()
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			names := make([]string, len(tc.groupBy))
+			for i, g := range tc.groupBy {
+				names[i] = g.String()
+			}
+			plan := &planner.Aggregate{Input: tt.scan(), Mode: planner.Full, Strategy: planner.Hash,
+				GroupBy: tc.groupBy, Names: names, Aggs: aggs}
+			want := refGroupBy(tt.rows, tc.keys, aggs, factArg)
+			runAll(t, plan, tt.store, func(t *testing.T, res runResult) {
+				if len(tc.groupBy) == 0 && len(res.rows) != 1 {
+					t.Fatalf("an aggregate without keys returned %d rows, want 1", len(res.rows))
+				}
+				equalRows(t, res.schema, sortedFormatted(res, res.rows), sortedFormatted(res, want))
+			})
+		})
+	}
+	// HAVING: a filter over the aggregate, which hands it slices of its result when groups pass the batch size.
+	t.Run("HAVING count(*) > 1", func(t *testing.T) {
+		keyAggs := []*planner.AggCall{aggCall("count", nil), aggCall("sum", factRef(cI))}
+		agg := &planner.Aggregate{Input: tt.scan(), GroupBy: []planner.Expr{factRef(cTS)}, Names: []string{"ts"}, Aggs: keyAggs}
+		plan := &planner.Filter{Input: agg, Predicate: boolCall(">", colRef(1, sqltype.BigInt), lit(sqltype.BigInt, int64(1)))}
+		var want []row
+		for _, r := range refGroupBy(tt.rows, []func(row) any{col(cTS)}, keyAggs, factArg) {
+			if r[1].(int64) > 1 {
+				want = append(want, r)
+			}
+		}
+		if len(want) == 0 {
+			t.Fatal("no group has two rows: the test data needs one")
+		}
+		runAll(t, plan, tt.store, func(t *testing.T, res runResult) {
+			equalRows(t, res.schema, sortedFormatted(res, res.rows), sortedFormatted(res, want))
+		})
+	})
+}
+
+// TestAggregateEmptyInput: without keys, one row (COUNT 0, everything else NULL); with keys, no row.
+func TestAggregateEmptyInput(t *testing.T) {
+	tt := newFactTable(t, 8)
+	aggs := everyAgg()
+	noRows := refGroupBy(nil, nil, aggs, factArg)[0]
+	for i, a := range aggs {
+		want := any(nil)
+		if a.Func == "count" {
+			want = int64(0)
+		}
+		if noRows[i] != want {
+			t.Fatalf("reference: %s over nothing = %v", a, noRows[i])
+		}
+	}
+	inputs := []struct {
+		name  string
+		input func() planner.Node
+	}{
+		{"scan of no chunk", func() planner.Node { s := tt.scan(); s.Chunks = nil; return s }},
+		{"filter that keeps nothing", func() planner.Node {
+			return &planner.Filter{Input: tt.scan(), Predicate: boolCall("<", factRef(cK), lit(sqltype.BigInt, int64(-100)))}
+		}},
+	}
+	for _, in := range inputs {
+		t.Run(in.name+", no keys", func(t *testing.T) {
+			plan := &planner.Aggregate{Input: in.input(), Aggs: aggs}
+			runAll(t, plan, tt.store, func(t *testing.T, res runResult) {
+				equalRows(t, res.schema, res.rows, []row{noRows})
+			})
+		})
+		t.Run(in.name+", with keys", func(t *testing.T) {
+			plan := &planner.Aggregate{Input: in.input(), GroupBy: []planner.Expr{factRef(cG)}, Names: []string{"g"}, Aggs: aggs}
+			runAll(t, plan, tt.store, func(t *testing.T, res runResult) {
+				if len(res.rows) != 0 {
+					t.Errorf("grouping nothing gave %d rows", len(res.rows))
+				}
+			})
+		})
+	}
+}
+
+// oneColumnTable writes values of one type as a table with a group key column: rows (key, value).
+func oneColumnTable(t *testing.T, typ sqltype.Type, keys []int64, vals []any) *testTable {
+	t.Helper()
+	cols := []storage.Column{{Name: "k", Type: sqltype.BigInt}, {Name: "v", Type: typ}}
+	rows := make([]row, len(vals))
+	for i, v := range vals {
+		rows[i] = row{keys[i], v}
+	}
+	return newTestTable(t, cols, rows, 3)
+}
+
+func TestAggregateOverflowAndScales(t *testing.T) {
+	v := func(typ sqltype.Type) *planner.ColumnRef { return colRef(1, typ) }
+	k := colRef(0, sqltype.BigInt)
+	t.Run("SUM BIGINT overflow is 1690", func(t *testing.T) {
+		tt := oneColumnTable(t, sqltype.BigInt, []int64{1, 2, 1, 2}, []any{int64(math.MaxInt64), int64(5), nil, int64(-1)})
+		// Group 1 overflows only when the third value of the key arrives.
+		tt2 := oneColumnTable(t, sqltype.BigInt, []int64{1, 2, 1}, []any{int64(math.MaxInt64 - 1), int64(5), int64(2)})
+		tt3 := oneColumnTable(t, sqltype.BigInt, []int64{1, 1}, []any{int64(math.MinInt64), int64(-1)})
+		for _, tab := range []*testTable{tt2, tt3} {
+			runAllError(t, &planner.Aggregate{Input: tab.scan(), GroupBy: []planner.Expr{k}, Names: []string{"k"},
+				Aggs: []*planner.AggCall{aggCall("sum", v(sqltype.BigInt))}}, tab.store, sqlerr.DataOutOfRange)
+			runAllError(t, &planner.Aggregate{Input: tab.scan(),
+				Aggs: []*planner.AggCall{aggCall("sum", v(sqltype.BigInt))}}, tab.store, sqlerr.DataOutOfRange)
+		}
+		// MAX + 5 overflows across groups only when summed without keys.
+		plan := &planner.Aggregate{Input: tt.scan(), GroupBy: []planner.Expr{k}, Names: []string{"k"},
+			Aggs: []*planner.AggCall{aggCall("sum", v(sqltype.BigInt))}}
+		runAll(t, plan, tt.store, func(t *testing.T, res runResult) {
+			equalRows(t, res.schema, sortedFormatted(res, res.rows), []row{{int64(1), int64(math.MaxInt64)}, {int64(2), int64(4)}})
+		})
+		runAllError(t, &planner.Aggregate{Input: tt.scan(), Aggs: []*planner.AggCall{aggCall("sum", v(sqltype.BigInt))}},
+			tt.store, sqlerr.DataOutOfRange)
+	})
+	t.Run("SUM DECIMAL overflow is 1690", func(t *testing.T) {
+		d380 := sqltype.Decimal(38, 0)
+		nineE37 := dec("9"+strings.Repeat("0", 37), 0)
+		tt := oneColumnTable(t, d380, []int64{1, 1}, []any{nineE37, nineE37})
+		runAllError(t, &planner.Aggregate{Input: tt.scan(), Aggs: []*planner.AggCall{aggCall("sum", v(d380))}},
+			tt.store, sqlerr.DataOutOfRange)
+		runAllError(t, &planner.Aggregate{Input: tt.scan(), Aggs: []*planner.AggCall{aggCall("avg", v(d380))}},
+			tt.store, sqlerr.DataOutOfRange)
+	})
+	t.Run("AVG of BIGINT is DECIMAL(38,4), rounded half away from zero", func(t *testing.T) {
+		tt := oneColumnTable(t, sqltype.BigInt,
+			[]int64{1, 1, 2, 2, 2, 3, 3, 3, 4, 4, 4, 5},
+			[]any{int64(1), int64(2), int64(1), int64(1), int64(2), int64(2), int64(2), int64(1), int64(-2), int64(-2), int64(-1), nil})
+		avg := aggCall("avg", v(sqltype.BigInt))
+		if avg.T != sqltype.Decimal(38, 4) {
+			t.Fatalf("aggCall typed AVG(BIGINT) as %s", avg.T)
+		}
+		plan := &planner.Aggregate{Input: tt.scan(), GroupBy: []planner.Expr{k}, Names: []string{"k"}, Aggs: []*planner.AggCall{avg}}
+		want := []row{
+			{int64(1), dec("1.5", 4)},
+			{int64(2), dec("1.3333", 4)},
+			{int64(3), dec("1.6667", 4)},
+			{int64(4), dec("-1.6667", 4)},
+			{int64(5), nil},
+		}
+		runAll(t, plan, tt.store, func(t *testing.T, res runResult) {
+			if got := res.schema.Field(1).Type.String(); got != "decimal(38, 4)" {
+				t.Errorf("AVG(BIGINT) column is %s, want decimal(38, 4)", got)
+			}
+			equalRows(t, res.schema, sortedFormatted(res, res.rows), want)
+		})
+	})
+	t.Run("AVG and SUM of DECIMAL(5,2)", func(t *testing.T) {
+		d52 := sqltype.Decimal(5, 2)
+		tt := oneColumnTable(t, d52, []int64{1, 1, 1, 2}, []any{dec("1.00", 2), dec("2.00", 2), dec("2.00", 2), dec("-0.01", 2)})
+		aggs := []*planner.AggCall{aggCall("avg", v(d52)), aggCall("sum", v(d52))}
+		plan := &planner.Aggregate{Input: tt.scan(), GroupBy: []planner.Expr{k}, Names: []string{"k"}, Aggs: aggs}
+		want := []row{{int64(1), dec("1.666667", 6), dec("5.00", 2)}, {int64(2), dec("-0.01", 6), dec("-0.01", 2)}}
+		runAll(t, plan, tt.store, func(t *testing.T, res runResult) {
+			if got := formatRows(res.schema, want); got[0] != "1 | 1.666667 | 5.00" {
+				t.Fatalf("want renders as %q", got[0])
+			}
+			equalRows(t, res.schema, sortedFormatted(res, res.rows), want)
+		})
+	})
+	t.Run("COUNT(DISTINCT x) is not supported", func(t *testing.T) {
+		a := aggCall("count", colRef(0, sqltype.BigInt))
+		a.Distinct = true
+		plan := &planner.Aggregate{Input: &planner.Empty{Rows: 1}, Aggs: []*planner.AggCall{a}}
+		planner.Number(plan)
+		_, _, err := Build(plan, Config{Mem: newCheckedMem()})
+		requireErrNum(t, err, sqlerr.NotSupportedYet)
+	})
+}
+
+// TestAggregateManyGroups has more groups than a batch holds, so the result is emitted as several slices.
+func TestAggregateManyGroups(t *testing.T) {
+	n := 3*7 + 5
+	keys := make([]int64, 0, 4*n)
+	vals := make([]any, 0, 4*n)
+	for rep := range 4 {
+		for g := range n {
+			keys = append(keys, int64(g))
+			if rep == 3 && g%5 == 0 {
+				vals = append(vals, nil)
+			} else {
+				vals = append(vals, int64(g*10+rep))
+			}
+		}
+	}
+	tt := oneColumnTable(t, sqltype.BigInt, keys, vals)
+	aggs := []*planner.AggCall{aggCall("count", nil), aggCall("sum", colRef(1, sqltype.BigInt)), aggCall("max", colRef(1, sqltype.BigInt))}
+	plan := &planner.Aggregate{Input: tt.scan(), GroupBy: []planner.Expr{colRef(0, sqltype.BigInt)}, Names: []string{"k"}, Aggs: aggs}
+	want := refGroupBy(tt.rows, []func(row) any{func(r row) any { return r[0] }}, aggs, func(a *planner.AggCall, r row) any { return r[1] })
+	runAll(t, plan, tt.store, func(t *testing.T, res runResult) {
+		equalRows(t, res.schema, sortedFormatted(res, res.rows), sortedFormatted(res, want))
+	})
+}
