@@ -77,6 +77,10 @@ type Chunk struct {
 	Rows      int64     `json:"rows"`
 	Bytes     int64     `json:"bytes"`
 	CreatedAt time.Time `json:"created_at"`
+	// Min and Max are each stored column's smallest and largest non-NULL value in the caller's text encoding
+	// (nil for a column with only NULLs), so a query can skip the file without opening it.
+	Min []*string `json:"min,omitempty"`
+	Max []*string `json:"max,omitempty"`
 }
 
 // clone copies the table's slices so a caller holding the copy cannot change a snapshot.

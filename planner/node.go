@@ -5,6 +5,8 @@ import (
 	"strings"
 
 	"github.com/apache/arrow-go/v18/arrow"
+
+	"github.com/vcubedb/vcube/internal/sqltype"
 )
 
 // Node is a physical plan node.
@@ -19,8 +21,8 @@ type Node interface {
 
 type base struct{ id int }
 
-func (b *base) ID() int         { return b.id }
-func (b *base) setID(id int)    { b.id = id }
+func (b *base) ID() int      { return b.id }
+func (b *base) setID(id int) { b.id = id }
 
 // Schema returns the Arrow schema of a node's output.
 func Schema(n Node) *arrow.Schema {
@@ -59,6 +61,16 @@ type Scan struct {
 	TableColumns  []Field
 	Projection    []int
 	Chunks        []Chunk
+	// Ranges are the values of table columns the filter above can accept: chunks and row groups whose bounds
+	// fall outside them are not read. ChunksPruned counts the chunks left out when the plan was made.
+	Ranges       []ColumnRange
+	ChunksPruned int
+}
+
+// ColumnRange restricts one table column (an index into TableColumns) of a scan.
+type ColumnRange struct {
+	Column int
+	Range  sqltype.Range
 }
 
 func (s *Scan) Fields() []Field {
@@ -82,8 +94,16 @@ func (s *Scan) Explain() string {
 		}
 		fields = "[" + strings.Join(names, ", ") + "]"
 	}
-	return fmt.Sprintf("Scan, table: %s.%s, index: %s:%d:[%s], fields: %s", s.Schema, s.Table, s.IndexName, s.IndexID,
+	out := fmt.Sprintf("Scan, table: %s.%s, index: %s:%d:[%s], fields: %s", s.Schema, s.Table, s.IndexName, s.IndexID,
 		strings.Join(ids, ", "), fields)
+	if len(s.Ranges) > 0 {
+		parts := make([]string, len(s.Ranges))
+		for i, r := range s.Ranges {
+			parts[i] = s.TableColumns[r.Column].Name + " in " + r.Range.String(s.TableColumns[r.Column].Type)
+		}
+		out += fmt.Sprintf(", ranges: [%s], chunks pruned: %d", strings.Join(parts, "; "), s.ChunksPruned)
+	}
+	return out
 }
 
 func isIdentity(p []int) bool {

@@ -144,7 +144,7 @@ func (b *selectBinder) bind(sel *sqlparser.Select) (planner.Node, error) {
 			}
 		}
 		var scan *planner.Scan
-		scan, remap = b.scan(below)
+		scan, remap = b.scan(below, scanRanges(where))
 		node = scan
 	}
 	if where != nil {
@@ -416,7 +416,7 @@ func limitValues(l *sqlparser.Limit) (offset, count int64, err error) {
 
 // scan builds the table scan reading only the columns that exprs use, and the map from table column index to
 // scan output index.
-func (b *selectBinder) scan(exprs []planner.Expr) (*planner.Scan, map[int]int) {
+func (b *selectBinder) scan(exprs []planner.Expr, ranges []planner.ColumnRange) (*planner.Scan, map[int]int) {
 	used := map[int]bool{}
 	for _, e := range exprs {
 		collectColumns(e, used)
@@ -435,10 +435,16 @@ func (b *selectBinder) scan(exprs []planner.Expr) (*planner.Scan, map[int]int) {
 			s.Projection = append(s.Projection, i)
 		}
 	}
+	s.Ranges = ranges
 	for _, c := range b.snap.Chunks(b.table.ID) {
-		if c.IndexID == s.IndexID {
-			s.Chunks = append(s.Chunks, planner.Chunk{ID: c.ID, File: c.File, Rows: c.Rows})
+		if c.IndexID != s.IndexID {
+			continue
 		}
+		if !chunkMayMatch(c, s.TableColumns, ranges) {
+			s.ChunksPruned++
+			continue
+		}
+		s.Chunks = append(s.Chunks, planner.Chunk{ID: c.ID, File: c.File, Rows: c.Rows})
 	}
 	return s, remap
 }

@@ -11,6 +11,7 @@ import (
 
 	"github.com/vcubedb/vcube/etcdmeta"
 	"github.com/vcubedb/vcube/internal/sqlerr"
+	"github.com/vcubedb/vcube/planner"
 	"github.com/vcubedb/vcube/storage"
 )
 
@@ -118,7 +119,12 @@ func (w *chunkWriter) write(ctx context.Context, batches []arrow.RecordBatch) er
 		if err != nil {
 			return err
 		}
-		w.chunks = append(w.chunks, etcdmeta.Chunk{ID: id, TableID: w.table.ID, IndexID: iw.index.ID, File: info.Path, Rows: info.Rows, Bytes: info.Bytes})
+		fields := make([]planner.Field, len(iw.cols))
+		for c, col := range iw.cols {
+			fields[c] = planner.Field{Name: col.Name, Type: col.Type}
+		}
+		w.chunks = append(w.chunks, etcdmeta.Chunk{ID: id, TableID: w.table.ID, IndexID: iw.index.ID, File: info.Path,
+			Rows: info.Rows, Bytes: info.Bytes, Min: encodeBounds(fields, info.Min), Max: encodeBounds(fields, info.Max)})
 	}
 	return nil
 }

@@ -26,12 +26,15 @@ type ScanOptions struct {
 	Columns   []int
 	BatchSize int              // rows per batch; DefaultBatchSize if 0
 	Mem       memory.Allocator // allocates the Arrow arrays; required
+	// Ranges skip row groups whose statistics show no row can satisfy them (their Column indexes cols).
+	Ranges []ColumnRange
 }
 
 // ReadStats counts what a Reader read.
 type ReadStats struct {
-	BytesRead int64 // compressed bytes of the column chunks opened
-	RowGroups int   // row groups whose rows were returned
+	BytesRead       int64 // compressed bytes of the column chunks opened
+	RowGroups       int   // row groups whose rows were returned
+	RowGroupsPruned int   // row groups skipped by their statistics
 }
 
 // Reader streams the record batches of one chunk file. It is not safe for concurrent use.
@@ -114,11 +117,28 @@ func newReader(f *os.File, path string, cols []Column, opts ScanOptions) (*Reade
 	var end int64
 	for _, g := range pf.RowGroups() {
 		end += g.NumRows()
-		r.groupEnds = append(r.groupEnds, end)
 	}
 	if end != r.numRows {
 		return nil, fmt.Errorf("storage: %s: row groups hold %d rows, the footer says %d", path, end, r.numRows)
 	}
+	for _, rg := range opts.Ranges {
+		if rg.Column < 0 || rg.Column >= len(cols) {
+			return nil, fmt.Errorf("storage: scan of %s has a range on column %d of %d", path, rg.Column, len(cols))
+		}
+	}
+	// kept are the row groups the scan reads: all of them, less those whose statistics rule out every range.
+	var kept []int
+	end = 0
+	for g, rg := range pf.RowGroups() {
+		if len(opts.Ranges) > 0 && !rowGroupMayMatch(rg, leaves, cols, opts.Ranges) {
+			r.stats.RowGroupsPruned++
+			continue
+		}
+		kept = append(kept, g)
+		end += rg.NumRows()
+		r.groupEnds = append(r.groupEnds, end)
+	}
+	r.numRows = end
 
 	projected := make([]Column, len(opts.Columns))
 	for i, ci := range opts.Columns {
@@ -134,8 +154,9 @@ func newReader(f *os.File, path string, cols []Column, opts ScanOptions) (*Reade
 			stats:  &r.stats,
 		}
 		meta := pf.Metadata()
-		for g, rg := range pf.RowGroups() {
-			cur.chunks = append(cur.chunks, rg.ColumnChunks()[leaf])
+		groups := pf.RowGroups()
+		for _, g := range kept {
+			cur.chunks = append(cur.chunks, groups[g].ColumnChunks()[leaf])
 			cur.chunkBytes = append(cur.chunkBytes, meta.RowGroups[g].Columns[leaf].MetaData.TotalCompressedSize)
 		}
 		r.columns = append(r.columns, cur)

@@ -72,7 +72,8 @@ func (s *Store) WriteChunk(tableID, chunkID uint64, cols []Column, batches []arr
 		tmp = final
 		return fail(err)
 	}
-	return FileInfo{Path: rel, Rows: rows, Bytes: st.Size()}, nil
+	mins, maxs := bounds(batches, len(cols))
+	return FileInfo{Path: rel, Rows: rows, Bytes: st.Size(), Min: mins, Max: maxs}, nil
 }
 
 // createTemp creates the temp file, creating (and making durable) the table directory first if needed. It runs

@@ -84,6 +84,9 @@ type FileInfo struct {
 	Path  string // relative to Dir(), with forward slashes: "t000000000000002a/c000000000000002b.parquet"
 	Rows  int64
 	Bytes int64
+	// Min and Max hold each column's smallest and largest non-NULL value (nil when the column is all NULL), as
+	// internal/sqltype holds values, so the catalog can prune whole files before opening them.
+	Min, Max []any
 }
 
 // tableDirName and chunkFileName fix the on-disk names: fixed-width hex keeps a directory listing in id order.

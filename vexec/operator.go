@@ -36,11 +36,13 @@ type Config struct {
 
 // NodeStats are one plan node's runtime figures, for EXPLAIN ANALYZE.
 type NodeStats struct {
-	Rows      int64
-	Batches   int64
-	Time      time.Duration // including children
-	BytesRead int64         // scans only
-	Files     int64         // scans only: data files read
+	Rows            int64
+	Batches         int64
+	Time            time.Duration // including children
+	BytesRead       int64         // scans only
+	Files           int64         // scans only: data files read
+	RowGroups       int64         // scans only: row groups read
+	RowGroupsPruned int64         // scans only: row groups skipped by their statistics
 }
 
 // Stats holds the figures of every node of one execution, indexed by node ID.
@@ -194,8 +196,9 @@ func (s *Stats) Annotate(n planner.Node) string {
 		self -= s.Nodes[c.ID()].Time
 	}
 	out := fmt.Sprintf("[rows=%d batches=%d time=%s", st.Rows, st.Batches, roundDuration(self))
-	if _, ok := n.(*planner.Scan); ok {
-		out += fmt.Sprintf(" bytes=%d files=%d", st.BytesRead, st.Files)
+	if sc, ok := n.(*planner.Scan); ok {
+		out += fmt.Sprintf(" bytes=%d files=%d/%d row_groups=%d/%d", st.BytesRead, st.Files, int64(len(sc.Chunks)+sc.ChunksPruned),
+			st.RowGroups, st.RowGroups+st.RowGroupsPruned)
 	}
 	return out + "]"
 }

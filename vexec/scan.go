@@ -16,6 +16,7 @@ type scanOp struct {
 	cfg    Config
 	stats  *NodeStats
 	cols   []storage.Column
+	ranges []storage.ColumnRange
 	next   int // next chunk to open
 	reader *storage.Reader
 }
@@ -24,6 +25,9 @@ func (s *scanOp) Open(context.Context) error {
 	s.cols = make([]storage.Column, len(s.node.TableColumns))
 	for i, f := range s.node.TableColumns {
 		s.cols[i] = storage.Column{Name: f.Name, Type: f.Type}
+	}
+	for _, r := range s.node.Ranges {
+		s.ranges = append(s.ranges, storage.ColumnRange{Column: r.Column, Range: r.Range})
 	}
 	return nil
 }
@@ -35,7 +39,7 @@ func (s *scanOp) Next(context.Context) (arrow.RecordBatch, error) {
 				return nil, io.EOF
 			}
 			r, err := s.cfg.Data.OpenChunk(s.node.Chunks[s.next].File, s.cols, storage.ScanOptions{
-				Columns: s.node.Projection, BatchSize: s.cfg.BatchSize, Mem: s.cfg.Mem,
+				Columns: s.node.Projection, BatchSize: s.cfg.BatchSize, Mem: s.cfg.Mem, Ranges: s.ranges,
 			})
 			if err != nil {
 				return nil, err
@@ -59,7 +63,10 @@ func (s *scanOp) closeReader() error {
 	if s.reader == nil {
 		return nil
 	}
-	s.stats.BytesRead += s.reader.Stats().BytesRead
+	rs := s.reader.Stats()
+	s.stats.BytesRead += rs.BytesRead
+	s.stats.RowGroups += int64(rs.RowGroups)
+	s.stats.RowGroupsPruned += int64(rs.RowGroupsPruned)
 	err := s.reader.Close()
 	s.reader = nil
 	return err
