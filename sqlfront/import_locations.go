@@ -103,4 +103,3 @@ func csvOptions(with map[string]string) (storage.CSVOptions, error) {
 	}
 	return opts, nil
 }
-

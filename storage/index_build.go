@@ -19,8 +19,8 @@ import (
 
 // IndexLayout says how to build one index's rows from a batch of table rows.
 type IndexLayout struct {
-	Key     []int         // table column positions of the sort key, in order
-	Columns []int         // table column positions stored by the index, in file order (the key first)
+	Key     []int        // table column positions of the sort key, in order
+	Columns []int        // table column positions stored by the index, in file order (the key first)
 	Rollup  []RollupSpec // aggregate indexes: how each non-key stored column rolls up; nil for regular indexes
 }
 
