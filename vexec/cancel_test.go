@@ -88,7 +88,7 @@ func TestCancellation(t *testing.T) {
 					mem := newCheckedMem()
 					_, err := runPlan(t, c.ctx(), plan, Config{Mem: mem, BatchSize: bs, Data: tt.store})
 					requireErrNum(t, err, c.code)
-					assertNoLeaks(t, mem, sortScratch(plan, nil))
+					assertNoLeaks(t, mem)
 				}
 			})
 		}
@@ -121,7 +121,7 @@ func TestCancelBetweenBatches(t *testing.T) {
 			if err := op.Close(); err != nil {
 				t.Fatal(err)
 			}
-			assertNoLeaks(t, mem, sortScratch(plan, nil))
+			assertNoLeaks(t, mem)
 		})
 	}
 }
@@ -147,7 +147,7 @@ func TestPanicBecomesError(t *testing.T) {
 				if !strings.Contains(err.Error(), "internal error in "+name) {
 					t.Errorf("error does not name the node: %.200s", err)
 				}
-				assertNoLeaks(t, mem, 0)
+				assertNoLeaks(t, mem)
 			}
 		})
 	}
@@ -190,7 +190,7 @@ func TestBuildErrors(t *testing.T) {
 			}
 		})
 	}
-	assertNoLeaks(t, mem, 0)
+	assertNoLeaks(t, mem)
 }
 
 // TestOperatorContract checks what Operator promises its consumers: io.EOF ends the stream and keeps ending
@@ -237,7 +237,7 @@ func TestOperatorContract(t *testing.T) {
 				t.Errorf("a retained batch changed after Close:\n before %s\n after  %s", before, after)
 			}
 			first.Release()
-			assertNoLeaks(t, mem, sortScratch(plan, nil))
+			assertNoLeaks(t, mem)
 		})
 	}
 }

@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"math"
-	"os"
 	"strconv"
 	"strings"
 	"testing"
@@ -34,10 +33,6 @@ type exprCase struct {
 	// want are the results as plainValue renders them ("NULL" for NULL); ignored when err is set.
 	want []string
 	err  sqlerror.ErrorCode // when not 0, the evaluation fails with this MySQL error
-	bug  string             // when set, the case fails because of this reported bug
-	// slicedBug, when set, is a reported bug that makes the case fail on a sliced batch only; the whole batch
-	// is still checked.
-	slicedBug string
 }
 
 // plainValue renders a value of an array for comparison with a case's want: strings unquoted, decimals at the
@@ -58,17 +53,10 @@ func evalExprCases(t *testing.T, cols []inCol, n int, cases []exprCase) {
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
-			if tc.bug != "" {
-				skipBug(t, tc.bug)
-			}
 			if tc.err == 0 && len(tc.want) != n {
 				t.Fatalf("case has %d results for %d rows", len(tc.want), n)
 			}
 			for _, sliced := range []bool{false, true} {
-				if sliced && tc.slicedBug != "" && os.Getenv(bugEnv) == "" {
-					t.Logf("sliced batch not checked, bug: %s (set %s=1 to check)", tc.slicedBug, bugEnv)
-					continue
-				}
 				got, err := evalOnce(t, tc.e, cols, n, sliced)
 				where := "whole batch"
 				if sliced {
@@ -94,7 +82,7 @@ func evalExprCases(t *testing.T, cols []inCol, n int, cases []exprCase) {
 func evalOnce(t *testing.T, e planner.Expr, cols []inCol, n int, sliced bool) (_ []string, err error) {
 	t.Helper()
 	mem := newCheckedMem()
-	defer assertNoLeaks(t, mem, 0)
+	defer assertNoLeaks(t, mem)
 	defer func() {
 		// Kernels run here without the operators' panic guard; a panic is a failure of the case, not of the run.
 		if r := recover(); r != nil {
@@ -230,11 +218,9 @@ func TestArithDouble(t *testing.T) {
 	a, b := colRef(0, double), colRef(1, double)
 	evalExprCases(t, []inCol{{double, []any{nil, 2.0}}, {double, []any{1e308, 3.0}}}, 0, []exprCase{
 		{name: "(NULL + 1e308) * 10", e: call("*", double, call("+", double, a, b), lit(double, 10.0)),
-			want: strs("NULL, 50"),
-			bug:  "floatArith checks overflow in NULL rows too (kernels_arith.go, the math.IsInf loop): error 1690 instead of NULL"},
+			want: strs("NULL, 50")},
 		{name: "(NULL + 1e308) / 0.1", e: call("/", double, call("+", double, a, b), lit(double, 0.1)),
-			want: strs("NULL, 50"),
-			bug:  "floatArith checks overflow in NULL rows too (kernels_arith.go, the math.IsInf loop): error 1690 instead of NULL"},
+			want: strs("NULL, 50")},
 	})
 }
 
@@ -281,8 +267,7 @@ func TestArithDecimal(t *testing.T) {
 		{d380, []any{dec("1000000000", 0)}},
 		{d3830, []any{dec("0", 30)}},
 	}, 0, []exprCase{
-		{name: "10^9 + 0.000...0 at scale 30", e: call("+", d3830, colRef(0, d380), colRef(1, d3830)), err: sqlerr.DataOutOfRange,
-			bug: "decimalArith aligns scales with an unchecked 128-bit multiply (kernels_arith.go, xv[i].Mul(xm)): silent wrong result"},
+		{name: "10^9 + 0.000...0 at scale 30", e: call("+", d3830, colRef(0, d380), colRef(1, d3830)), err: sqlerr.DataOutOfRange},
 	})
 }
 
@@ -309,21 +294,17 @@ func TestComparisons(t *testing.T) {
 	for _, typ := range types {
 		t.Run(typ.name, func(t *testing.T) {
 			x, y := colRef(0, typ.t), colRef(1, typ.t)
-			bug := ""
-			if typ.t.Kind == sqltype.KindBool {
-				bug = boolOrderBug
-			}
 			evalExprCases(t, cmpCols(typ.t, typ.a, typ.b), 0, []exprCase{
 				{name: "=", e: boolCall("=", x, y), want: strs("false, true, false, NULL, NULL, NULL")},
 				{name: "<>", e: boolCall("<>", x, y), want: strs("true, false, true, NULL, NULL, NULL")},
-				{name: "<", e: boolCall("<", x, y), want: strs("true, false, false, NULL, NULL, NULL"), bug: bug},
-				{name: "<=", e: boolCall("<=", x, y), want: strs("true, true, false, NULL, NULL, NULL"), bug: bug},
-				{name: ">", e: boolCall(">", x, y), want: strs("false, false, true, NULL, NULL, NULL"), bug: bug},
-				{name: ">=", e: boolCall(">=", x, y), want: strs("false, true, true, NULL, NULL, NULL"), bug: bug},
+				{name: "<", e: boolCall("<", x, y), want: strs("true, false, false, NULL, NULL, NULL")},
+				{name: "<=", e: boolCall("<=", x, y), want: strs("true, true, false, NULL, NULL, NULL")},
+				{name: ">", e: boolCall(">", x, y), want: strs("false, false, true, NULL, NULL, NULL")},
+				{name: ">=", e: boolCall(">=", x, y), want: strs("false, true, true, NULL, NULL, NULL")},
 				{name: "<=>", e: boolCall("<=>", x, y), want: strs("false, true, false, false, false, true")},
 				{name: "x = literal b", e: boolCall("=", x, lit(typ.t, typ.b)), want: strs("false, true, true, NULL, true, NULL")},
 				{name: "x <=> NULL", e: boolCall("<=>", x, lit(typ.t, nil)), want: strs("false, false, false, true, false, true")},
-				{name: "x < NULL", e: boolCall("<", x, lit(typ.t, nil)), want: strs("NULL, NULL, NULL, NULL, NULL, NULL"), bug: bug},
+				{name: "x < NULL", e: boolCall("<", x, lit(typ.t, nil)), want: strs("NULL, NULL, NULL, NULL, NULL, NULL")},
 			})
 		})
 	}
@@ -342,14 +323,6 @@ func TestComparisons(t *testing.T) {
 	})
 }
 
-// Reported bugs of arrow-go kernels that vexec calls: they read a sliced input as if it started at offset 0.
-const (
-	notBug       = "arrow-go's not kernel ignores the input's offset (expr.go computeNames): wrong results on sliced batches"
-	isNotNullBug = "arrow-go's is_not_null kernel ignores the input's offset (expr.go computeNames): wrong results on sliced batches"
-	isInBug      = "arrow-go's is_in ignores the offset of a DECIMAL or BOOLEAN probe (kernels_match.go inEval): wrong results on sliced batches"
-	boolOrderBug = "arrow-go has no less/greater kernels for booleans (expr.go computeNames): BOOLEAN < BOOLEAN fails with error 1105"
-)
-
 func TestLogic(t *testing.T) {
 	x, y := colRef(0, boolT), colRef(1, boolT)
 	cols := []inCol{
@@ -359,11 +332,11 @@ func TestLogic(t *testing.T) {
 	evalExprCases(t, cols, 0, []exprCase{
 		{name: "AND", e: boolCall("and", x, y), want: strs("true, false, NULL, false, false, false, NULL, false, NULL")},
 		{name: "OR", e: boolCall("or", x, y), want: strs("true, true, true, true, false, NULL, true, NULL, NULL")},
-		{name: "NOT", e: boolCall("not", x), want: strs("false, false, false, true, true, true, NULL, NULL, NULL"), slicedBug: notBug},
+		{name: "NOT", e: boolCall("not", x), want: strs("false, false, false, true, true, true, NULL, NULL, NULL")},
 		{name: "NOT (x AND y) = NOT x OR NOT y", e: boolCall("<=>", boolCall("not", boolCall("and", x, y)), boolCall("or", boolCall("not", x), boolCall("not", y))),
-			want: strs("true, true, true, true, true, true, true, true, true"), slicedBug: notBug},
+			want: strs("true, true, true, true, true, true, true, true, true")},
 		{name: "IS NULL", e: boolCall("is_null", x), want: strs("false, false, false, false, false, false, true, true, true")},
-		{name: "IS NOT NULL", e: boolCall("is_not_null", y), want: strs("true, true, false, true, true, false, true, true, false"), slicedBug: isNotNullBug},
+		{name: "IS NOT NULL", e: boolCall("is_not_null", y), want: strs("true, true, false, true, true, false, true, true, false")},
 		{name: "x AND TRUE", e: boolCall("and", x, lit(boolT, true)), want: strs("true, true, true, false, false, false, NULL, NULL, NULL")},
 		{name: "x AND NULL", e: boolCall("and", x, lit(boolT, nil)), want: strs("NULL, NULL, NULL, false, false, false, NULL, NULL, NULL")},
 		{name: "x OR NULL", e: boolCall("or", x, lit(boolT, nil)), want: strs("true, true, true, NULL, NULL, NULL, NULL, NULL, NULL")},
@@ -376,22 +349,21 @@ func TestIsNullEveryType(t *testing.T) {
 	types := []struct {
 		t    sqltype.Type
 		v    any
-		bug  string
 		name string
 	}{
-		{bigint, int64(1), "", "bigint"},
-		{double, 1.5, "", "double"},
-		{text, "x", "", "text"},
-		{tsT, ts("2024-01-01"), "", "timestamp"},
-		{boolT, true, "", "boolean"},
-		{sqltype.Decimal(10, 2), dec("1.5", 2), "IS [NOT] NULL over DECIMAL panics in arrow's is_null kernel (expr.go computeNames maps it to arrow), error 1105", "decimal"},
+		{bigint, int64(1), "bigint"},
+		{double, 1.5, "double"},
+		{text, "x", "text"},
+		{tsT, ts("2024-01-01"), "timestamp"},
+		{boolT, true, "boolean"},
+		{sqltype.Decimal(10, 2), dec("1.5", 2), "decimal"},
 	}
 	for _, typ := range types {
 		t.Run(typ.name, func(t *testing.T) {
 			x := colRef(0, typ.t)
 			evalExprCases(t, []inCol{{typ.t, []any{typ.v, nil}}}, 0, []exprCase{
-				{name: "IS NULL", e: boolCall("is_null", x), want: strs("false, true"), bug: typ.bug},
-				{name: "IS NOT NULL", e: boolCall("is_not_null", x), want: strs("true, false"), bug: typ.bug, slicedBug: isNotNullBug},
+				{name: "IS NULL", e: boolCall("is_null", x), want: strs("false, true")},
+				{name: "IS NOT NULL", e: boolCall("is_not_null", x), want: strs("true, false")},
 			})
 		})
 	}
@@ -436,14 +408,10 @@ func TestIn(t *testing.T) {
 	for _, o := range others {
 		t.Run(o.name, func(t *testing.T) {
 			x := colRef(0, o.t)
-			bug := ""
-			if o.t.Kind == sqltype.KindDecimal || o.t.Kind == sqltype.KindBool {
-				bug = isInBug
-			}
 			evalExprCases(t, []inCol{{o.t, []any{o.in, o.out, nil}}}, 0, []exprCase{
-				{name: "const list", e: inCall(false, x, lit(o.t, o.in)), want: strs("true, false, NULL"), slicedBug: bug},
-				{name: "const list with NULL", e: inCall(false, x, lit(o.t, nil), lit(o.t, o.in)), want: strs("true, NULL, NULL"), slicedBug: bug},
-				{name: "NOT IN", e: inCall(true, x, lit(o.t, o.in)), want: strs("false, true, NULL"), slicedBug: bug},
+				{name: "const list", e: inCall(false, x, lit(o.t, o.in)), want: strs("true, false, NULL")},
+				{name: "const list with NULL", e: inCall(false, x, lit(o.t, nil), lit(o.t, o.in)), want: strs("true, NULL, NULL")},
+				{name: "NOT IN", e: inCall(true, x, lit(o.t, o.in)), want: strs("false, true, NULL")},
 				{name: "column list", e: inCall(false, x, x, lit(o.t, o.in)), want: strs("true, true, NULL")},
 			})
 		})
@@ -483,7 +451,6 @@ func TestLike(t *testing.T) {
 		requireErrNum(t, err, sqlerr.WrongArguments)
 	})
 	t.Run("ESCAPE that is not a literal", func(t *testing.T) {
-		skipBug(t, "compileLike dereferences a nil *Literal before checking ok (kernels_match.go compileLike): panic instead of error 1210")
 		var err error
 		func() {
 			defer func() {
@@ -571,8 +538,7 @@ func TestCast(t *testing.T) {
 			{name: "double", e: castCall(double, nil), want: strs("20240131123456, 19691231235959.5, NULL")},
 			{name: "text", e: castCall(text, nil), want: strs("2024-01-31 12:34:56, 1969-12-31 23:59:59.500000, NULL")},
 			{name: "boolean", e: castCall(boolT, nil), want: strs("true, true, NULL")},
-			{name: "decimal(20,2)", e: castCall(sqltype.Decimal(20, 2), nil), want: strs("20240131123456.00, 19691231235959.50, NULL"),
-				bug: "toDecimal drops a timestamp's fraction of a second that toFloat keeps (kernels_cast.go toDecimal, KindTimestamp via toInt)"},
+			{name: "decimal(20,2)", e: castCall(sqltype.Decimal(20, 2), nil), want: strs("20240131123456.00, 19691231235959.50, NULL")},
 		}},
 		{"from boolean", boolT, []any{true, false, nil}, []exprCase{
 			{name: "bigint", e: castCall(bigint, nil), want: strs("1, 0, NULL")},
@@ -677,10 +643,9 @@ func TestEvalConstant(t *testing.T) {
 	}
 }
 
-// TestKernelOutputsReleaseValidity shows a leak of fixedOut and boolOut: the validity buffer of an output that
-// has NULLs outlives the array.
+// TestKernelOutputsReleaseValidity checks that fixedOut and boolOut give back the validity buffer of an output
+// that has NULLs when the array is released.
 func TestKernelOutputsReleaseValidity(t *testing.T) {
-	skipBug(t, "fixedOut.finish / boolOut.finish (buffers.go) never release the validity buffer when the output has NULLs")
 	for _, e := range []planner.Expr{
 		call("/", double, colRef(0, double), lit(double, 0.0)), // fixedOut
 		boolCall("<=>", colRef(0, double), lit(double, 1.0)),   // boolOut, no NULLs: fine
@@ -709,7 +674,6 @@ func TestKernelOutputsReleaseValidity(t *testing.T) {
 // TestInErrorReleasesOutput: when comparing the probe with a list item fails, the output already allocated must
 // be given back. (The binder casts items to the probe's type, so only a malformed plan gets here.)
 func TestInErrorReleasesOutput(t *testing.T) {
-	skipBug(t, "inEval.eval allocates its boolOut before the comparisons and leaks it when one fails (kernels_match.go inEval.eval)")
 	mem := newCheckedMem()
 	x := buildArray(t, mem, bigint, []any{int64(1), nil})
 	y := buildArray(t, mem, text, []any{"a", "b"})
@@ -731,9 +695,8 @@ func TestInErrorReleasesOutput(t *testing.T) {
 }
 
 // TestEvalConstantDecimalIsNull: the binder folds `1.50 IS NULL` with EvalConstant, which has no panic guard
-// of its own, so the is_null panic of DECIMAL reaches the caller.
+// of its own, so IS NULL over a DECIMAL literal must not panic.
 func TestEvalConstantDecimalIsNull(t *testing.T) {
-	skipBug(t, "EvalConstant of IS NULL over a DECIMAL literal panics (arrow's is_null kernel; EvalConstant has no recover)")
 	var got any
 	var err error
 	func() {

@@ -7,7 +7,6 @@ import (
 	"math"
 	"math/big"
 	"math/rand/v2"
-	"os"
 	"strconv"
 	"strings"
 	"sync"
@@ -27,18 +26,6 @@ import (
 // This file is the test harness of the package: a plan source made of real Parquet chunk files (the path queries
 // take), a runner that executes a plan at several batch sizes, twice, with a checked allocator, and the helpers
 // that turn batches into comparable rows.
-
-// bugEnv, when set, runs the tests that demonstrate reported bugs instead of skipping them.
-const bugEnv = "VEXEC_BUG_TESTS"
-
-// skipBug skips a test that fails because of a reported bug in vexec, so the package stays green while the bug
-// is open; VEXEC_BUG_TESTS=1 runs it (and it fails until the bug is fixed).
-func skipBug(t testing.TB, msg string) {
-	t.Helper()
-	if os.Getenv(bugEnv) == "" {
-		t.Skip("bug: " + msg + " (set " + bugEnv + "=1 to run)")
-	}
-}
 
 // row is one row of values as internal/sqltype holds them outside arrays: nil, bool, int64 (also timestamps in
 // microseconds), float64, decimal128.Num (unscaled) or string.
@@ -328,7 +315,7 @@ func runAll(t *testing.T, plan planner.Node, data *storage.Store, check func(t *
 					t.Fatalf("run %d: %v", run, err)
 				}
 				check(t, res)
-				assertNoLeaks(t, mem, sortScratch(plan, res.stats))
+				assertNoLeaks(t, mem)
 			}
 		})
 	}
@@ -346,7 +333,7 @@ func runAllError(t *testing.T, plan planner.Node, data *storage.Store, code sqle
 				cfg := Config{Mem: mem, BatchSize: bs, Data: data}
 				_, err := runPlan(t, context.Background(), plan, cfg)
 				requireErrNum(t, err, code)
-				assertNoLeaks(t, mem, sortScratch(plan, nil))
+				assertNoLeaks(t, mem)
 			}
 		})
 	}
@@ -354,95 +341,13 @@ func runAllError(t *testing.T, plan planner.Node, data *storage.Store, code sqle
 
 // ---- leak checks ----
 
-// Two reported leaks would fail every leak check in the package; assertNoLeaks recognises them by their
-// allocation site, so that each test still catches any other leak. With VEXEC_BUG_TESTS=1 nothing is excused.
-//
-//   - fixedOut.finish and boolOut.finish (buffers.go) never release the validity buffer of an output that has
-//     NULLs: NewData takes its own reference and the creator's is dropped only when there are no NULLs.
-//     TestKernelOutputsReleaseValidity shows it.
-//   - arrow-go's sort_indices kernel (compute/internal/kernels/vector_sort.go, SortIndices) allocates an
-//     8-bytes-a-row scratch buffer with KernelCtx.Allocate and never releases it; sortOp hands it Config.Mem.
-//     TestSortReleasesScratch shows it.
-var validityLeakSites = func() []string {
-	src, err := os.ReadFile("buffers.go")
-	if err != nil {
-		panic(err)
-	}
-	var sites []string
-	for i, line := range strings.Split(string(src), "\n") {
-		if strings.Contains(line, "o.validity.Resize(") {
-			sites = append(sites, "/vexec/buffers.go:"+strconv.Itoa(i+1)+"\n")
-		}
-	}
-	return sites
-}()
-
-// leakCapture collects what CheckedAllocator.AssertSize reports.
-type leakCapture struct{ msgs []string }
-
-func (l *leakCapture) Errorf(format string, args ...any) {
-	l.msgs = append(l.msgs, fmt.Sprintf(format, args...))
-}
-func (l *leakCapture) Helper() {}
-
-// sortScratch is how many bytes the sort kernel's unreleased scratch buffers may hold after running plan: one
-// buffer of 8 bytes a row per Sort node. stats, when known, gives the rows each Sort read.
-func sortScratch(plan planner.Node, stats *Stats) int {
-	total := 0
-	planner.Walk(plan, func(n planner.Node, _ int) {
-		s, ok := n.(*planner.Sort)
-		if !ok {
-			return
-		}
-		rows := int64(1 << 20)
-		if stats != nil {
-			rows = stats.Nodes[s.Input.ID()].Rows
-		}
-		total += int(roundUp64(8 * rows))
-	})
-	return total
-}
-
-func roundUp64(n int64) int64 { return (n + 63) &^ 63 }
-
-// assertNoLeaks fails unless every byte taken from mem has been given back, except the bytes of the two
-// reported leaks above (sortAllowance bounds the sort kernel's).
-func assertNoLeaks(t testing.TB, mem *memory.CheckedAllocator, sortAllowance int) {
+// assertNoLeaks fails unless every byte taken from mem has been given back.
+func assertNoLeaks(t testing.TB, mem *memory.CheckedAllocator) {
 	t.Helper()
 	if mem.CurrentAlloc() == 0 {
 		return
 	}
-	var c leakCapture
-	mem.AssertSize(&c, 0)
-	excuse := os.Getenv(bugEnv) == ""
-	known := 0
-	var unknown []string
-	for _, m := range c.msgs {
-		var size int
-		if _, err := fmt.Sscanf(m, "LEAK of %d bytes", &size); err != nil {
-			continue // the total, checked below
-		}
-		isValidity := false
-		for _, site := range validityLeakSites {
-			isValidity = isValidity || strings.Contains(m, site)
-		}
-		switch {
-		case excuse && isValidity:
-			known += size
-		case excuse && strings.Contains(m, "KernelCtx).Allocate") && size <= sortAllowance:
-			known += size
-			sortAllowance -= size
-		default:
-			unknown = append(unknown, m)
-		}
-	}
-	if len(unknown) == 0 && known == mem.CurrentAlloc() {
-		return
-	}
-	for _, m := range unknown {
-		t.Error(m)
-	}
-	t.Errorf("%d bytes still allocated, %d of them from reported leaks", mem.CurrentAlloc(), known)
+	mem.AssertSize(t, 0)
 }
 
 // newCheckedMem returns the allocator every test runs with: arrow's checked allocator over the Go allocator.
@@ -648,40 +553,16 @@ func (r *recordTB) Errorf(string, ...any) { r.failed = true }
 func (r *recordTB) Error(...any)          { r.failed = true }
 func (r *recordTB) Helper()               {}
 
-// TestLeakCheck makes sure assertNoLeaks fails on a leak, and excuses only the reported ones.
+// TestLeakCheck makes sure assertNoLeaks fails on a leak.
 func TestLeakCheck(t *testing.T) {
-	t.Run("a buffer never released", func(t *testing.T) {
-		mem := newCheckedMem()
-		buf := memory.NewResizableBuffer(mem)
-		buf.Resize(100)
-		rec := &recordTB{TB: t}
-		assertNoLeaks(rec, mem, 1<<20)
-		if !rec.failed {
-			t.Error("assertNoLeaks missed a leaked buffer")
-		}
-		buf.Release()
-		assertNoLeaks(t, mem, 0)
-	})
-	t.Run("the reported validity leak, alone", func(t *testing.T) {
-		if os.Getenv(bugEnv) != "" {
-			t.Skip("nothing is excused with " + bugEnv)
-		}
-		mem := newCheckedMem()
-		out := newFixedOut(mem, arrow.PrimitiveTypes.Int64, 3, 8, arrow.Int64Traits.CastFromBytes)
-		out.setNull(1)
-		out.finish().Release()
-		rec := &recordTB{TB: t}
-		assertNoLeaks(rec, mem, 0)
-		if rec.failed {
-			t.Error("the validity leak of buffers.go was not recognised")
-		}
-		// The same leak plus one more buffer must fail.
-		buf := memory.NewResizableBuffer(mem)
-		buf.Resize(64)
-		defer buf.Release()
-		assertNoLeaks(rec, mem, 0)
-		if !rec.failed {
-			t.Error("a leak next to the excused one went unnoticed")
-		}
-	})
+	mem := newCheckedMem()
+	buf := memory.NewResizableBuffer(mem)
+	buf.Resize(100)
+	rec := &recordTB{TB: t}
+	assertNoLeaks(rec, mem)
+	if !rec.failed {
+		t.Error("assertNoLeaks missed a leaked buffer")
+	}
+	buf.Release()
+	assertNoLeaks(t, mem)
 }

@@ -158,12 +158,6 @@ func TestScan(t *testing.T) {
 	})
 }
 
-// filterBugs are the TestFilter cases that fail because of a reported bug.
-var filterBugs = map[string]string{
-	"w IS NULL":                  "IS NULL over DECIMAL panics in arrow's is_null kernel (expr.go computeNames), error 1105",
-	"i IS NULL OR d IS NOT NULL": "IS NOT NULL over DECIMAL panics in arrow's is_not_null kernel (expr.go computeNames), error 1105",
-}
-
 func TestFilter(t *testing.T) {
 	tt := newFactTable(t, 2)
 	i0 := lit(sqltype.BigInt, int64(0))
@@ -234,9 +228,6 @@ func TestFilter(t *testing.T) {
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
-			if bug, ok := filterBugs[tc.name]; ok {
-				skipBug(t, bug)
-			}
 			var want []row
 			for _, r := range tt.rows {
 				if tc.ref(r) == tTrue {
@@ -603,7 +594,8 @@ func TestStatsAndExplainAnalyze(t *testing.T) {
 		}
 		wantScan := fmt.Sprintf("[rows=%d batches=%d time=", len(tt.rows), s.Batches)
 		if !strings.HasPrefix(lines[1], "  Scan, ") || !strings.Contains(lines[1], wantScan) ||
-			!strings.Contains(lines[1], fmt.Sprintf(" bytes=%d files=%d]", s.BytesRead, len(tt.chunks))) {
+			!strings.Contains(lines[1], fmt.Sprintf(" bytes=%d files=%d/%d row_groups=%d/%d]", s.BytesRead, len(tt.chunks), len(tt.chunks),
+				s.RowGroups, s.RowGroups+s.RowGroupsPruned)) || s.RowGroups == 0 {
 			t.Errorf("scan line: %s", lines[1])
 		}
 	})
@@ -617,7 +609,7 @@ func TestStatsAndExplainAnalyze(t *testing.T) {
 	if got, want := res.stats.Nodes[1].Batches, int64(29+29+15); got != want {
 		t.Errorf("scan batches at size 7 = %d, want %d", got, want)
 	}
-	assertNoLeaks(t, mem, 0)
+	assertNoLeaks(t, mem)
 }
 
 // TestSlicedInputs runs kernels over the slices that OFFSET and Sort hand their parents (arrays with an offset),
@@ -635,18 +627,17 @@ func TestSlicedInputs(t *testing.T) {
 		name string
 		expr planner.Expr
 		ref  func(r row) tri
-		bug  string
 	}{
-		{"NOT b", boolCall("not", factRef(cB)), func(r row) tri { return triNot(boolTri(r[cB])) }, notBug},
-		{"b IS NOT NULL", boolCall("is_not_null", factRef(cB)), func(r row) tri { return triOf(r[cB] != nil) }, isNotNullBug},
-		{"s IS NOT NULL", boolCall("is_not_null", factRef(cS)), func(r row) tri { return triOf(r[cS] != nil) }, isNotNullBug},
-		{"b IN (TRUE)", inCall(false, factRef(cB), lit(sqltype.Boolean, true)), func(r row) tri { return inTri(r[cB], true) }, isInBug},
+		{"NOT b", boolCall("not", factRef(cB)), func(r row) tri { return triNot(boolTri(r[cB])) }},
+		{"b IS NOT NULL", boolCall("is_not_null", factRef(cB)), func(r row) tri { return triOf(r[cB] != nil) }},
+		{"s IS NOT NULL", boolCall("is_not_null", factRef(cS)), func(r row) tri { return triOf(r[cS] != nil) }},
+		{"b IN (TRUE)", inCall(false, factRef(cB), lit(sqltype.Boolean, true)), func(r row) tri { return inTri(r[cB], true) }},
 		{"d IN (some values)", inCall(false, factRef(cD), d(sqltype.FormatDecimal(someD[0].(decimal128.Num), 2)),
-			d(sqltype.FormatDecimal(someD[1].(decimal128.Num), 2))), func(r row) tri { return inTri(r[cD], someD[0], someD[1]) }, isInBug},
+			d(sqltype.FormatDecimal(someD[1].(decimal128.Num), 2))), func(r row) tri { return inTri(r[cD], someD[0], someD[1]) }},
 		{"k IN (1, 2)", inCall(false, factRef(cK), lit(sqltype.BigInt, int64(1)), lit(sqltype.BigInt, int64(2))),
-			func(r row) tri { return inTri(r[cK], int64(1), int64(2)) }, ""},
+			func(r row) tri { return inTri(r[cK], int64(1), int64(2)) }},
 		{"b AND k > 3", boolCall("and", factRef(cB), boolCall(">", factRef(cK), lit(sqltype.BigInt, int64(3)))),
-			func(r row) tri { return triAnd(boolTri(r[cB]), cmpTri(">", r[cK], int64(3))) }, ""},
+			func(r row) tri { return triAnd(boolTri(r[cB]), cmpTri(">", r[cK], int64(3))) }},
 	}
 	triValue := func(v tri) any {
 		if v == tNull {
@@ -657,9 +648,6 @@ func TestSlicedInputs(t *testing.T) {
 	sortKeys := []planner.SortKey{mysqlKey(cI, false)}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
-			if tc.bug != "" {
-				skipBug(t, tc.bug)
-			}
 			t.Run("projection over OFFSET", func(t *testing.T) {
 				plan := &planner.Projection{Input: &planner.SkipRows{Input: tt.scan(), N: 3},
 					Exprs: []planner.Expr{tc.expr}, Names: []string{"x"}}
@@ -683,9 +671,8 @@ func TestSlicedInputs(t *testing.T) {
 	}
 }
 
-// TestSortReleasesScratch shows that a sort leaves the sort kernel's scratch buffer allocated.
+// TestSortReleasesScratch checks that a sort gives back the sort kernel's scratch buffer.
 func TestSortReleasesScratch(t *testing.T) {
-	skipBug(t, "arrow-go's sort_indices never releases its scratch buffer (kernels/vector_sort.go SortIndices tmpBuf), taken from Config.Mem by sortOp")
 	tt := newFactTable(t, 14)
 	for _, keys := range [][]planner.SortKey{
 		{mysqlKey(cK, false)},                     // one key with NULLs
@@ -743,7 +730,7 @@ func TestConcurrentRuns(t *testing.T) {
 	}
 	for w := range workers {
 		equalRows(t, results[w].schema, results[w].rows, want)
-		assertNoLeaks(t, mems[w], sortScratch(plan, results[w].stats))
+		assertNoLeaks(t, mems[w])
 	}
 }
 
