@@ -1,5 +1,3 @@
-//go:build csvimport
-
 package sqlfront
 
 import (
