@@ -30,24 +30,40 @@ func (e *Engine) importLocations(ctx context.Context, t etcdmeta.Table, tail *cr
 	if err != nil {
 		return nil, 0, err
 	}
+	// Parsing and writing overlap: full sets of batches go to one writer goroutine while the reader fills the
+	// next, so at most two sets (importFlushRows rows each) are in memory whatever the files' size.
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	sets := make(chan []arrow.RecordBatch)
+	writeErr := make(chan error, 1)
+	go func() {
+		var err error
+		for set := range sets {
+			if err == nil {
+				if err = w.write(ctx, set); err != nil {
+					cancel() // stop the reader: the import has failed
+				}
+			}
+			for _, b := range set {
+				b.Release()
+			}
+		}
+		writeErr <- err
+	}()
 	var pending []arrow.RecordBatch
 	var pendingRows, total int64
-	release := func() {
-		for _, b := range pending {
-			b.Release()
+	send := func() {
+		if len(pending) > 0 {
+			sets <- pending
 		}
 		pending, pendingRows = nil, 0
 	}
-	defer release()
-	flush := func() error {
-		err := w.write(ctx, pending)
-		release()
-		return err
-	}
+	var readErr error
 	for _, loc := range tail.Locations {
 		path, err := location(loc)
 		if err != nil {
-			return w, 0, err
+			readErr = err
+			break
 		}
 		err = storage.ReadCSV(ctx, path, cols, opts, func(b arrow.RecordBatch) error {
 			b.Retain()
@@ -55,19 +71,31 @@ func (e *Engine) importLocations(ctx context.Context, t etcdmeta.Table, tail *cr
 			pendingRows += b.NumRows()
 			total += b.NumRows()
 			if pendingRows >= importFlushRows {
-				return flush()
+				send()
 			}
 			return nil
 		})
 		if err != nil {
 			if errors.Is(err, fs.ErrNotExist) {
-				return w, 0, sqlerr.New(errFileMissing, "File '%s' not found", loc)
+				err = sqlerr.New(errFileMissing, "File '%s' not found", loc)
 			}
-			return w, 0, err
+			readErr = err
+			break
 		}
 	}
-	if err := flush(); err != nil {
+	if readErr == nil {
+		send()
+	}
+	for _, b := range pending {
+		b.Release()
+	}
+	close(sets)
+	// A write error comes first: the reader's error is then only the cancellation it caused.
+	if err := <-writeErr; err != nil {
 		return w, 0, err
+	}
+	if readErr != nil {
+		return w, 0, readErr
 	}
 	return w, total, nil
 }

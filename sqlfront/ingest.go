@@ -2,8 +2,11 @@ package sqlfront
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"runtime"
 	"strings"
+	"sync"
 
 	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/apache/arrow-go/v18/arrow/array"
@@ -75,6 +78,7 @@ type chunkWriter struct {
 	e      *Engine
 	table  etcdmeta.Table
 	writes []indexWrite
+	mu     sync.Mutex // guards chunks
 	chunks []etcdmeta.Chunk
 }
 
@@ -104,33 +108,101 @@ func (w *chunkWriter) write(ctx context.Context, batches []arrow.RecordBatch) er
 		return err
 	}
 	defer all.Release()
-	first, err := w.e.cfg.Catalog.AllocateIDs(ctx, len(w.writes))
+	// Indexes are sorted in parallel, then written in parallel as parts of at most chunkPartRows rows each:
+	// both steps are single-threaded per batch, and an import should keep every core busy.
+	sorted := make([]arrow.RecordBatch, len(w.writes))
+	defer func() {
+		for _, b := range sorted {
+			if b != nil {
+				b.Release()
+			}
+		}
+	}()
+	err = parallel(len(w.writes), func(i int) error {
+		b, err := storage.BuildIndexRows(ctx, w.e.cfg.Mem, all, w.writes[i].layout)
+		if err != nil {
+			return sqlerr.New(sqlerr.DataOutOfRange, "index %s: %v", w.writes[i].index.Name, err)
+		}
+		sorted[i] = b
+		return nil
+	})
 	if err != nil {
 		return err
 	}
-	for i, iw := range w.writes {
-		sorted, err := storage.BuildIndexRows(ctx, w.e.cfg.Mem, all, iw.layout)
-		if err != nil {
-			return sqlerr.New(sqlerr.DataOutOfRange, "index %s: %v", iw.index.Name, err)
-		}
-		id := first + uint64(i)
-		info, err := w.e.cfg.Data.WriteChunk(w.table.ID, id, iw.cols, []arrow.RecordBatch{sorted})
-		sorted.Release()
-		if err != nil {
-			return err
-		}
-		fields := make([]planner.Field, len(iw.cols))
-		for c, col := range iw.cols {
-			fields[c] = planner.Field{Name: col.Name, Type: col.Type}
-		}
-		w.chunks = append(w.chunks, etcdmeta.Chunk{ID: id, TableID: w.table.ID, IndexID: iw.index.ID, File: info.Path,
-			Rows: info.Rows, Bytes: info.Bytes, Min: encodeBounds(fields, info.Min), Max: encodeBounds(fields, info.Max)})
+	type part struct {
+		index      int
+		start, end int64
 	}
-	return nil
+	var parts []part
+	for i, b := range sorted {
+		n := b.NumRows()
+		pieces := max(1, min(int64(runtime.GOMAXPROCS(0)), (n+chunkPartRows-1)/chunkPartRows))
+		for p := int64(0); p < pieces; p++ {
+			parts = append(parts, part{index: i, start: n * p / pieces, end: n * (p + 1) / pieces})
+		}
+	}
+	first, err := w.e.cfg.Catalog.AllocateIDs(ctx, len(parts))
+	if err != nil {
+		return err
+	}
+	chunks := make([]etcdmeta.Chunk, len(parts))
+	err = parallel(len(parts), func(k int) error {
+		p := parts[k]
+		slice := sorted[p.index].NewSlice(p.start, p.end)
+		defer slice.Release()
+		c, err := w.writeChunk(slice, w.writes[p.index], first+uint64(k))
+		chunks[k] = c
+		return err
+	})
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	for _, c := range chunks {
+		if c.File != "" {
+			w.chunks = append(w.chunks, c)
+		}
+	}
+	return err
+}
+
+// chunkPartRows is the size above which one index's rows of a write are split into several files written in
+// parallel.
+const chunkPartRows = 1 << 17
+
+// parallel runs fn(0..n-1) on up to GOMAXPROCS goroutines and joins their errors.
+func parallel(n int, fn func(i int) error) error {
+	errs := make([]error, n)
+	sem := make(chan struct{}, runtime.GOMAXPROCS(0))
+	var wg sync.WaitGroup
+	for i := 0; i < n; i++ {
+		wg.Add(1)
+		sem <- struct{}{}
+		go func() {
+			defer func() { <-sem; wg.Done() }()
+			errs[i] = fn(i)
+		}()
+	}
+	wg.Wait()
+	return errors.Join(errs...)
+}
+
+// writeChunk writes index rows as chunk id and describes it for the catalog.
+func (w *chunkWriter) writeChunk(rows arrow.RecordBatch, iw indexWrite, id uint64) (etcdmeta.Chunk, error) {
+	info, err := w.e.cfg.Data.WriteChunk(w.table.ID, id, iw.cols, []arrow.RecordBatch{rows})
+	if err != nil {
+		return etcdmeta.Chunk{}, err
+	}
+	fields := make([]planner.Field, len(iw.cols))
+	for c, col := range iw.cols {
+		fields[c] = planner.Field{Name: col.Name, Type: col.Type}
+	}
+	return etcdmeta.Chunk{ID: id, TableID: w.table.ID, IndexID: iw.index.ID, File: info.Path,
+		Rows: info.Rows, Bytes: info.Bytes, Min: encodeBounds(fields, info.Min), Max: encodeBounds(fields, info.Max)}, nil
 }
 
 // discard removes the files written so far (the statement failed before its commit).
 func (w *chunkWriter) discard() {
+	w.mu.Lock()
+	defer w.mu.Unlock()
 	paths := make([]string, len(w.chunks))
 	for i, c := range w.chunks {
 		paths[i] = c.File

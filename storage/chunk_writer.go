@@ -10,9 +10,12 @@ import (
 	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/apache/arrow-go/v18/arrow/array"
 	"github.com/parquet-go/parquet-go"
+	"github.com/parquet-go/parquet-go/compress/zstd"
 
 	"github.com/vcubedb/vcube/internal/sqltype"
 )
+
+var fastZstd = &zstd.Codec{Level: zstd.SpeedFastest}
 
 // writeSliceRows is how many rows of one column are handed to parquet-go at a time. The column writer only
 // closes a page between calls, so this bounds how far a page can overshoot the page size.
@@ -118,7 +121,9 @@ func (s *Store) encode(f *os.File, cols []Column, batches []arrow.RecordBatch) e
 	schema := parquetSchema(cols)
 	opts := []parquet.WriterOption{
 		schema,
-		parquet.Compression(&parquet.Zstd),
+		// zstd's fastest level: it roughly halves the cost of writing a chunk against the default level, and
+		// compaction rewrites files anyway.
+		parquet.Compression(fastZstd),
 		parquet.PageBufferSize(s.conf.pageBytes),
 		parquet.DictionaryMaxBytes(s.conf.dictionaryBytes),
 		parquet.CreatedBy("vcube", "", ""),
