@@ -20,8 +20,16 @@ const (
 	errFileMissing = sqlerror.ErrorCode(1017) // ER_FILE_NOT_FOUND
 )
 
-// importFlushRows bounds the rows an import holds in memory before it writes them out as chunks.
-const importFlushRows = 1 << 20
+// DefaultImportBatchRows is how many rows an import gathers before it sorts and writes them as chunks; with the
+// set being written, about twice that many rows are in memory whatever the files' size.
+const DefaultImportBatchRows = 1 << 19
+
+func (e *Engine) importRows() int64 {
+	if e.cfg.ImportBatchRows > 0 {
+		return int64(e.cfg.ImportBatchRows)
+	}
+	return DefaultImportBatchRows
+}
 
 // createTable handles CREATE TABLE in MySQL's form and in Cube Store's (the clauses after the column list come
 // in tail): the default index (every column in declared order) always exists; INDEX and AGGREGATE INDEX add

@@ -21,6 +21,9 @@ type Config struct {
 	Data      *storage.Store
 	Mem       memory.Allocator // nil: the Go allocator
 	BatchSize int              // rows per batch; 0 for vexec's default
+	// ImportBatchRows bounds an import's memory: rows gathered before they are sorted and written as chunks
+	// (DefaultImportBatchRows when 0).
+	ImportBatchRows int
 }
 
 // Engine runs SQL statements. It is safe for concurrent use.

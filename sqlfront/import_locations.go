@@ -40,7 +40,17 @@ func (e *Engine) importLocations(ctx context.Context, t etcdmeta.Table, tail *cr
 		var err error
 		for set := range sets {
 			if err == nil {
-				if err = w.write(ctx, set); err != nil {
+				// Join the set into one batch, then let the parts go before the heavy work.
+				var all arrow.RecordBatch
+				if all, err = concatBatches(e.cfg.Mem, set); err == nil {
+					for _, b := range set {
+						b.Release()
+					}
+					set = nil
+					err = w.write(ctx, []arrow.RecordBatch{all})
+					all.Release()
+				}
+				if err != nil {
 					cancel() // stop the reader: the import has failed
 				}
 			}
@@ -70,7 +80,7 @@ func (e *Engine) importLocations(ctx context.Context, t etcdmeta.Table, tail *cr
 			pending = append(pending, b)
 			pendingRows += b.NumRows()
 			total += b.NumRows()
-			if pendingRows >= importFlushRows {
+			if pendingRows >= e.importRows() {
 				send()
 			}
 			return nil

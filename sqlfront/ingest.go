@@ -107,7 +107,11 @@ func (w *chunkWriter) write(ctx context.Context, batches []arrow.RecordBatch) er
 	if err != nil {
 		return err
 	}
-	defer all.Release()
+	// Only the sorted copies are needed once they exist: the joined input goes as soon as every index has its
+	// rows, which keeps an import to about two copies of a flush in memory.
+	var allOnce sync.Once
+	releaseAll := func() { allOnce.Do(all.Release) }
+	defer releaseAll()
 	// Indexes are sorted in parallel, then written in parallel as parts of at most chunkPartRows rows each:
 	// both steps are single-threaded per batch, and an import should keep every core busy.
 	sorted := make([]arrow.RecordBatch, len(w.writes))
@@ -126,6 +130,7 @@ func (w *chunkWriter) write(ctx context.Context, batches []arrow.RecordBatch) er
 		sorted[i] = b
 		return nil
 	})
+	releaseAll()
 	if err != nil {
 		return err
 	}

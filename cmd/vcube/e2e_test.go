@@ -391,3 +391,84 @@ func TestErrorsOverHTTP(t *testing.T) {
 	assert.Equal(t, http.StatusNotFound, resp.StatusCode)
 	s.stop()
 }
+
+// writeCSV writes rows of (k, grp, label) to path.
+func writeCSV(t *testing.T, path string, rows int) {
+	t.Helper()
+	f, err := os.Create(path)
+	require.NoError(t, err)
+	w := bufio.NewWriterSize(f, 1<<20)
+	fmt.Fprintln(w, "k,grp,label")
+	for i := 0; i < rows; i++ {
+		fmt.Fprintf(w, "%d,%d,row number %d\n", i, i%97, i)
+	}
+	require.NoError(t, w.Flush())
+	require.NoError(t, f.Close())
+}
+
+// dataFiles lists the files under the data directory's table folders.
+func dataFiles(t *testing.T, dataDir string) []string {
+	t.Helper()
+	var out []string
+	root := filepath.Join(dataDir, "data")
+	filepath.WalkDir(root, func(path string, d os.DirEntry, err error) error {
+		if err == nil && !d.IsDir() {
+			rel, _ := filepath.Rel(root, path)
+			out = append(out, filepath.ToSlash(rel))
+		}
+		return nil
+	})
+	return out
+}
+
+// A crash in the middle of CREATE TABLE ... LOCATION leaves either no table or the whole table, never a part,
+// and start-up removes the files of the import that did not commit.
+func TestKillDuringImportLeavesNoPart(t *testing.T) {
+	if testing.Short() {
+		t.Skip("imports 2.5 million rows")
+	}
+	const rows = 2_500_000
+	csvPath := filepath.Join(t.TempDir(), "big.csv")
+	writeCSV(t, csvPath, rows)
+	dir := t.TempDir()
+	s := startServer(t, dir)
+	s.mustSQL("CREATE SCHEMA s")
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		resp, err := http.Post("http://"+s.addr+"/v1/sql", "text/plain",
+			strings.NewReader(fmt.Sprintf("CREATE TABLE s.big (k bigint, grp int, label text) INDEX by_grp (grp) LOCATION '%s'", csvPath)))
+		if err == nil {
+			resp.Body.Close()
+		}
+	}()
+	// Crash as soon as the import has written its first file.
+	deadline := time.Now().Add(60 * time.Second)
+	for len(dataFiles(t, dir)) == 0 && time.Now().Before(deadline) {
+		time.Sleep(5 * time.Millisecond)
+	}
+	require.NotEmpty(t, dataFiles(t, dir), "the import wrote nothing within 60 s")
+	s.kill()
+	<-done
+
+	s = startServer(t, dir)
+	status, body := s.post("SELECT COUNT(*) FROM s.big", "", "")
+	switch status {
+	case http.StatusOK:
+		var a sqlAnswer
+		require.NoError(t, json.Unmarshal(body, &a))
+		assert.Equal(t, float64(rows), a.Rows[0][0], "the table exists with part of its rows")
+	default:
+		assert.Contains(t, string(body), `"code":1146`, "after the crash: %s", body)
+		// Nothing of the failed import is left on disk.
+		assert.Empty(t, dataFiles(t, dir), "files of an import that never committed survived start-up")
+	}
+	// The server works normally after the crash: the same import, run to the end, has every row.
+	s.sql("DROP TABLE IF EXISTS s.big")
+	s.mustSQL(fmt.Sprintf("CREATE TABLE s.big (k bigint, grp int, label text) INDEX by_grp (grp) LOCATION '%s'", csvPath))
+	a := s.mustSQL("SELECT COUNT(*), SUM(k), MIN(label) FROM s.big")
+	assert.Equal(t, [][]any{{float64(rows), float64(rows) * (rows - 1) / 2, "row number 0"}}, a.Rows)
+	a = s.mustSQL("SELECT index_name, row_count FROM system.indexes WHERE table_name = 'big' ORDER BY index_id")
+	assert.Equal(t, [][]any{{"default", float64(rows)}, {"by_grp", float64(rows)}}, a.Rows)
+	s.stop()
+}

@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"github.com/vcubedb/vcube/internal/node"
+	"github.com/vcubedb/vcube/sqlfront"
 )
 
 const usage = `vcube: a MySQL-compatible analytical store for rollups
@@ -57,11 +58,13 @@ func serve(args []string, stderr io.Writer) int {
 	httpAddr := fs.String("http-addr", "127.0.0.1:3030", "address of the HTTP SQL API")
 	etcd := fs.String("etcd-endpoints", "", "comma-separated etcd client URLs; empty runs an embedded etcd in the data directory")
 	queryTimeout := fs.Duration("query-timeout", 0, "longest a query may run (e.g. 30s); 0 for no limit")
+	importRows := fs.Int("import-batch-rows", sqlfront.DefaultImportBatchRows,
+		"rows a CSV import gathers before sorting and writing them; bounds import memory (about 2 x this many rows)")
 	if err := parseFlags(fs, args); err != nil {
 		return 2
 	}
 	log := slog.New(slog.NewTextHandler(stderr, nil))
-	cfg := node.Config{DataDir: *dataDir, QueryTimeout: *queryTimeout}
+	cfg := node.Config{DataDir: *dataDir, QueryTimeout: *queryTimeout, ImportBatchRows: *importRows}
 	if *etcd != "" {
 		cfg.EtcdEndpoints = strings.Split(*etcd, ",")
 	}

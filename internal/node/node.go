@@ -27,6 +27,8 @@ type Config struct {
 	EtcdPrefix    string        // key prefix of the catalog; "/vcube/" when empty
 	QueryTimeout  time.Duration // 0: none
 	BatchSize     int           // rows per batch; 0 for the executor's default
+	// ImportBatchRows bounds the memory of CSV imports (see sqlfront.Config); 0 for the default.
+	ImportBatchRows int
 }
 
 // Node is a running single-node vcube.
@@ -80,7 +82,8 @@ func Open(ctx context.Context, cfg Config) (_ *Node, err error) {
 	if _, err := n.Data.RemoveOrphans(snap.Files()); err != nil {
 		return nil, fmt.Errorf("removing unreferenced data files: %w", err)
 	}
-	n.Engine = sqlfront.NewEngine(sqlfront.Config{Catalog: n.Catalog, Data: n.Data, BatchSize: cfg.BatchSize})
+	n.Engine = sqlfront.NewEngine(sqlfront.Config{Catalog: n.Catalog, Data: n.Data, BatchSize: cfg.BatchSize,
+		ImportBatchRows: cfg.ImportBatchRows})
 	return n, nil
 }
 
