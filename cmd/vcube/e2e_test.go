@@ -22,6 +22,8 @@ import (
 	"github.com/apache/arrow-go/v18/arrow/ipc"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"github.com/vcubedb/vcube/etcdmeta"
 )
 
 // These tests run the real binary: `vcube serve` with embedded etcd on loopback and a data directory in a temp dir,
@@ -470,5 +472,49 @@ func TestKillDuringImportLeavesNoPart(t *testing.T) {
 	assert.Equal(t, [][]any{{float64(rows), float64(rows) * (rows - 1) / 2, "row number 0"}}, a.Rows)
 	a = s.mustSQL("SELECT index_name, row_count FROM system.indexes WHERE table_name = 'big' ORDER BY index_id")
 	assert.Equal(t, [][]any{{"default", float64(rows)}, {"by_grp", float64(rows)}}, a.Rows)
+	s.stop()
+}
+
+// With --etcd-endpoints the server keeps its catalog in that etcd cluster instead of an embedded one.
+func TestServeWithExternalEtcd(t *testing.T) {
+	ctx := t.Context()
+	etcd, err := etcdmeta.StartEmbedded(ctx, t.TempDir())
+	require.NoError(t, err)
+	defer etcd.Close()
+	endpoints := strings.Join(etcd.Endpoints(), ",")
+	dir := t.TempDir()
+	s := startServer(t, dir, "VCUBE_ETCD_ENDPOINTS="+endpoints)
+	s.mustSQL("CREATE SCHEMA ext")
+	s.mustSQL("CREATE TABLE ext.t (a int)")
+	s.mustSQL("INSERT INTO ext.t VALUES (1), (2)")
+	s.stop()
+	_, err = os.Stat(filepath.Join(dir, "etcd"))
+	assert.True(t, os.IsNotExist(err), "an embedded etcd was started although --etcd-endpoints was set")
+
+	// The catalog is in the external cluster: a client of it sees the table.
+	cat, err := etcdmeta.Connect(ctx, etcd.Endpoints(), "/vcube/")
+	require.NoError(t, err)
+	defer cat.Close()
+	_, ok := cat.Snapshot().Table("ext", "t")
+	assert.True(t, ok, "the table is not in the external etcd")
+
+	s = startServer(t, dir, "VCUBE_ETCD_ENDPOINTS="+endpoints)
+	a := s.mustSQL("SELECT SUM(a) FROM ext.t")
+	assert.Equal(t, [][]any{{3.0}}, a.Rows)
+	s.stop()
+}
+
+// --query-timeout stops statements that run too long with MySQL's error 3024.
+func TestQueryTimeout(t *testing.T) {
+	dir := t.TempDir()
+	s := startServer(t, dir)
+	s.mustSQL("CREATE SCHEMA q")
+	s.mustSQL("CREATE TABLE q.t (a int)")
+	s.mustSQL("INSERT INTO q.t VALUES (1)")
+	s.stop()
+	s = startServer(t, dir, "VCUBE_QUERY_TIMEOUT=1ns")
+	a := s.sql("SELECT a FROM q.t")
+	require.NotNil(t, a.Error)
+	assert.Equal(t, 3024, a.Error.Code)
 	s.stop()
 }
