@@ -159,7 +159,7 @@ func (e *Engine) buildInsertBatch(ctx context.Context, table etcdmeta.Table, col
 			if err != nil {
 				return nil, err
 			}
-			appendGo(rb.Field(c), conv)
+			sqltype.AppendValue(rb.Field(c), conv)
 		}
 	}
 	return rb.NewRecordBatch(), nil
@@ -347,26 +347,4 @@ func boolInt(b bool) int64 {
 func fitsInt64(n decimal128.Num) bool {
 	v := int64(n.LowBits())
 	return n.HighBits() == 0 && v >= 0 || n.HighBits() == -1 && v < 0
-}
-
-// appendGo appends a converted Go value (or nil) to a builder of the matching type.
-func appendGo(b array.Builder, v any) {
-	if v == nil {
-		b.AppendNull()
-		return
-	}
-	switch b := b.(type) {
-	case *array.Int64Builder:
-		b.Append(v.(int64))
-	case *array.Float64Builder:
-		b.Append(v.(float64))
-	case *array.Decimal128Builder:
-		b.Append(v.(decimal128.Num))
-	case *array.StringBuilder:
-		b.Append(v.(string))
-	case *array.TimestampBuilder:
-		b.Append(arrow.Timestamp(v.(int64)))
-	case *array.BooleanBuilder:
-		b.Append(v.(bool))
-	}
 }

@@ -216,7 +216,7 @@ func rollup(mem memory.Allocator, sorted arrow.RecordBatch, keyPos []int, layout
 				end = starts[r+1]
 			}
 			if fn == "" {
-				appendRow(bld, col, start)
+				sqltype.AppendFrom(bld, col, start)
 				continue
 			}
 			if err := rollupRun(bld, col, start, end, fn); err != nil {
@@ -317,7 +317,7 @@ func rollupRun(bld array.Builder, col arrow.Array, start, end int, fn string) er
 				best = i
 			}
 		}
-		appendRow(bld, col, best)
+		sqltype.AppendFrom(bld, col, best)
 	}
 	return nil
 }
@@ -349,28 +349,4 @@ func compareOrdered[T int64 | float64 | string | arrow.Timestamp](x, y T) int {
 		return 1
 	}
 	return 0
-}
-
-// appendRow copies row i of col into a builder of the same type.
-func appendRow(bld array.Builder, col arrow.Array, i int) {
-	if col.IsNull(i) {
-		bld.AppendNull()
-		return
-	}
-	switch a := col.(type) {
-	case *array.Int64:
-		bld.(*array.Int64Builder).Append(a.Value(i))
-	case *array.Float64:
-		bld.(*array.Float64Builder).Append(a.Value(i))
-	case *array.Decimal128:
-		bld.(*array.Decimal128Builder).Append(a.Value(i))
-	case *array.String:
-		bld.(*array.StringBuilder).Append(a.Value(i))
-	case *array.Timestamp:
-		bld.(*array.TimestampBuilder).Append(a.Value(i))
-	case *array.Boolean:
-		bld.(*array.BooleanBuilder).Append(a.Value(i))
-	default:
-		panic("storage: cannot copy " + col.DataType().String())
-	}
 }

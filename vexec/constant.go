@@ -8,6 +8,7 @@ import (
 	"github.com/apache/arrow-go/v18/arrow/memory"
 
 	"github.com/vcubedb/vcube/internal/sqlerr"
+	"github.com/vcubedb/vcube/internal/sqltype"
 	"github.com/vcubedb/vcube/planner"
 )
 
@@ -31,27 +32,5 @@ func EvalConstant(ctx context.Context, e planner.Expr) (v any, err error) {
 		return nil, err
 	}
 	defer a.Release()
-	return Value(a, 0), nil
-}
-
-// Value returns row i of an array as a Go value (nil for NULL).
-func Value(a arrow.Array, i int) any {
-	if a.IsNull(i) {
-		return nil
-	}
-	switch a := a.(type) {
-	case *array.Int64:
-		return a.Value(i)
-	case *array.Timestamp:
-		return int64(a.Value(i))
-	case *array.Float64:
-		return a.Value(i)
-	case *array.Decimal128:
-		return a.Value(i)
-	case *array.String:
-		return a.Value(i)
-	case *array.Boolean:
-		return a.Value(i)
-	}
-	return nil
+	return sqltype.ValueAt(a, 0), nil
 }

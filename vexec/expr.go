@@ -295,7 +295,7 @@ func (c *coalesceEval) eval(ec *evalCtx, b arrow.RecordBatch) (arrow.Array, erro
 		picked := false
 		for _, a := range arrs {
 			if a.IsValid(i) {
-				appendValue(bld, a, i)
+				sqltype.AppendFrom(bld, a, i)
 				picked = true
 				break
 			}
@@ -305,28 +305,6 @@ func (c *coalesceEval) eval(ec *evalCtx, b arrow.RecordBatch) (arrow.Array, erro
 		}
 	}
 	return bld.NewArray(), nil
-}
-
-// appendValue copies row i of a into a builder of the same type.
-func appendValue(bld array.Builder, a arrow.Array, i int) {
-	switch a := a.(type) {
-	case *array.Int64:
-		bld.(*array.Int64Builder).Append(a.Value(i))
-	case *array.Float64:
-		bld.(*array.Float64Builder).Append(a.Value(i))
-	case *array.Decimal128:
-		bld.(*array.Decimal128Builder).Append(a.Value(i))
-	case *array.String:
-		bld.(*array.StringBuilder).Append(a.Value(i))
-	case *array.Timestamp:
-		bld.(*array.TimestampBuilder).Append(a.Value(i))
-	case *array.Boolean:
-		bld.(*array.BooleanBuilder).Append(a.Value(i))
-	case *array.Null:
-		bld.AppendNull()
-	default:
-		panic("vexec: cannot copy values of type " + a.DataType().String())
-	}
 }
 
 // evalPredicate evaluates a boolean expression; the binder guarantees the type.

@@ -38,7 +38,7 @@ type exprCase struct {
 // plainValue renders a value of an array for comparison with a case's want: strings unquoted, decimals at the
 // array's scale, timestamps as MySQL prints them.
 func plainValue(a arrow.Array, i int) string {
-	v := Value(a, i)
+	v := sqltype.ValueAt(a, i)
 	if s, ok := v.(string); ok {
 		return s
 	}

@@ -8,6 +8,8 @@ import (
 	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/apache/arrow-go/v18/arrow/array"
 	"github.com/apache/arrow-go/v18/arrow/memory"
+
+	"github.com/vcubedb/vcube/internal/sqltype"
 )
 
 // groupTable maps group keys to dense group IDs (0, 1, 2, ... in order of first appearance) and keeps each
@@ -99,7 +101,7 @@ func (t *groupTable) newGroup(keys []arrow.Array, row int) uint32 {
 			t.builders[c].(*array.StringBuilder).Append(strings.Clone(s.Value(row)))
 			continue
 		}
-		appendValue(t.builders[c], k, row)
+		sqltype.AppendFrom(t.builders[c], k, row)
 	}
 	t.groups++
 	return uint32(t.groups - 1)

@@ -290,7 +290,7 @@ func batchRows(b arrow.RecordBatch) []row {
 	for r := range out {
 		v := make(row, b.NumCols())
 		for c := range v {
-			v[c] = Value(b.Column(c), r)
+			v[c] = sqltype.ValueAt(b.Column(c), r)
 			if s, ok := v[c].(string); ok {
 				v[c] = strings.Clone(s)
 			}

@@ -6,8 +6,8 @@ import (
 
 	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/apache/arrow-go/v18/arrow/array"
-	"github.com/apache/arrow-go/v18/arrow/decimal128"
 
+	"github.com/vcubedb/vcube/internal/sqltype"
 	"github.com/vcubedb/vcube/planner"
 )
 
@@ -30,7 +30,7 @@ func (m *memoryScanOp) Next(context.Context) (arrow.RecordBatch, error) {
 	defer b.Release()
 	for _, row := range m.node.Rows[m.pos:end] {
 		for c, v := range row {
-			appendAny(b.Field(c), v)
+			sqltype.AppendValue(b.Field(c), v)
 		}
 	}
 	m.pos = end
@@ -38,27 +38,3 @@ func (m *memoryScanOp) Next(context.Context) (arrow.RecordBatch, error) {
 }
 
 func (m *memoryScanOp) Close() error { m.out.release(); return nil }
-
-// appendAny appends a Go value held as internal/sqltype holds values (nil for NULL).
-func appendAny(b array.Builder, v any) {
-	if v == nil {
-		b.AppendNull()
-		return
-	}
-	switch b := b.(type) {
-	case *array.Int64Builder:
-		b.Append(v.(int64))
-	case *array.Float64Builder:
-		b.Append(v.(float64))
-	case *array.Decimal128Builder:
-		b.Append(v.(decimal128.Num))
-	case *array.StringBuilder:
-		b.Append(v.(string))
-	case *array.TimestampBuilder:
-		b.Append(arrow.Timestamp(v.(int64)))
-	case *array.BooleanBuilder:
-		b.Append(v.(bool))
-	default:
-		b.AppendNull()
-	}
-}
