@@ -178,7 +178,7 @@ func writeCSV(w io.Writer, r *Result) error {
 		if i > 0 {
 			buf.WriteByte(',')
 		}
-		writeCSVField(&buf, []byte(f.Name), true)
+		writeCSVField(&buf, []byte(f.Name))
 	}
 	buf.WriteString("\r\n")
 	var scratch []byte
@@ -191,7 +191,7 @@ func writeCSV(w io.Writer, r *Result) error {
 				var ok bool
 				scratch, ok = appendText(scratch[:0], b.Column(c), f.Type, i)
 				if ok {
-					writeCSVField(&buf, scratch, true)
+					writeCSVField(&buf, scratch)
 				}
 			}
 			buf.WriteString("\r\n")
@@ -207,10 +207,9 @@ func writeCSV(w io.Writer, r *Result) error {
 	return err
 }
 
-func writeCSVField(buf *bytes.Buffer, v []byte, notNull bool) {
-	if !notNull {
-		return
-	}
+// writeCSVField writes a non-NULL value, quoted when it must be (and always when empty, so that it differs from
+// NULL).
+func writeCSVField(buf *bytes.Buffer, v []byte) {
 	if len(v) > 0 && !bytes.ContainsAny(v, ",\"\r\n") && v[0] != ' ' && v[len(v)-1] != ' ' {
 		buf.Write(v)
 		return

@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"net"
+	"strconv"
 	"strings"
 	"time"
 
@@ -154,15 +155,10 @@ func writeError(ctx *fasthttp.RequestCtx, status int, err error) {
 
 func errorJSON(se *sqlerror.SQLError) []byte {
 	buf := []byte(`{"error":{"code":`)
-	buf = append(buf, []byte(jsonNumber(int(se.Num)))...)
+	buf = strconv.AppendInt(buf, int64(se.Num), 10)
 	buf = append(buf, `,"sqlstate":`...)
 	buf = appendJSONString(buf, se.State)
 	buf = append(buf, `,"message":`...)
 	buf = appendJSONString(buf, se.Message)
 	return append(buf, "}}\n"...)
-}
-
-func jsonNumber(n int) string {
-	b, _ := json.Marshal(n)
-	return string(b)
 }

@@ -307,7 +307,7 @@ func (c *coalesceEval) eval(ec *evalCtx, b arrow.RecordBatch) (arrow.Array, erro
 	return bld.NewArray(), nil
 }
 
-// evalPredicate evaluates a boolean expression; the binder guarantees the type.
+// evalBool evaluates a boolean expression (the binder guarantees the type); NULL literals become NULL booleans.
 func evalBool(ec *evalCtx, ev evaluator, b arrow.RecordBatch) (*array.Boolean, error) {
 	a, err := ev.eval(ec, b)
 	if err != nil {
