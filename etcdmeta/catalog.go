@@ -81,6 +81,9 @@ type Chunk struct {
 	// (nil for a column with only NULLs), so a query can skip the file without opening it.
 	Min []*string `json:"min,omitempty"`
 	Max []*string `json:"max,omitempty"`
+	// Level is 0 for a chunk as written by INSERT or an import, 1 for a partition: the output of compaction,
+	// whose keys no other partition of its index overlaps.
+	Level int `json:"level,omitempty"`
 }
 
 // clone copies the table's slices so a caller holding the copy cannot change a snapshot.

@@ -19,9 +19,10 @@ import (
 //	-> Projection (select list, plus hidden ORDER BY keys) -> Sort -> SkipRows (OFFSET) -> GlobalLimit
 //	-> Projection (drops hidden keys)
 type selectBinder struct {
-	ctx  context.Context
-	sess *Session
-	snap *etcdmeta.Snapshot
+	ctx    context.Context
+	engine *Engine
+	sess   *Session
+	snap   *etcdmeta.Snapshot
 
 	scope   *scope
 	table   etcdmeta.Table
@@ -241,7 +242,7 @@ func (b *selectBinder) bindFrom(from []sqlparser.TableExpr) error {
 		return err
 	}
 	if full, st, ok := lookupSystemTable(schema, name); ok {
-		b.virtual = &planner.MemoryScan{Table: full, Cols: st.cols, Rows: st.rows(b.snap)}
+		b.virtual = &planner.MemoryScan{Table: full, Cols: st.cols, Rows: st.rows(b.engine, b.snap)}
 		b.scope = &scope{schema: schema, table: name, alias: name, fields: st.cols}
 		if !ate.As.IsEmpty() {
 			b.scope.alias = ate.As.String()

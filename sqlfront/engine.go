@@ -2,6 +2,9 @@ package sqlfront
 
 import (
 	"context"
+	"fmt"
+	"regexp"
+	"strings"
 	"sync"
 
 	"github.com/apache/arrow-go/v18/arrow"
@@ -24,6 +27,10 @@ type Config struct {
 	// ImportBatchRows bounds an import's memory: rows gathered before they are sorted and written as chunks
 	// (DefaultImportBatchRows when 0).
 	ImportBatchRows int
+	// PartitionSplitThreshold is the most rows compaction puts in one partition (DefaultPartitionSplitThreshold
+	// when 0); CompactionMinChunks how many new chunks an index gathers before it is compacted.
+	PartitionSplitThreshold int
+	CompactionMinChunks     int
 }
 
 // Engine runs SQL statements. It is safe for concurrent use.
@@ -32,6 +39,9 @@ type Engine struct {
 	// files guards data files against removal while queries read them: queries hold it shared, statements that
 	// delete files (DROP) hold it exclusively while they delete.
 	files sync.RWMutex
+	// compactMu lets one compaction pass run at a time; jobs records them for system.jobs.
+	compactMu sync.Mutex
+	jobs      jobLog
 }
 
 // NewEngine returns an engine over a catalog and a data store.
@@ -78,6 +88,22 @@ func (r *Result) Release() {
 func (e *Engine) Execute(ctx context.Context, sess *Session, sql string) (*Result, error) {
 	if sess == nil {
 		sess = &Session{}
+	}
+	if m := showPartitions.FindStringSubmatch(sql); m != nil {
+		// SHOW PARTITIONS FROM s.t, which vitess does not parse, is a view of system.partitions.
+		sql = fmt.Sprintf("SELECT partition_id, index_name, min_key, max_key, row_count, file_size, active FROM system.partitions "+
+			"WHERE table_schema = '%s' AND table_name = '%s' ORDER BY index_name, min_key", m[1], m[2])
+		schema := m[1]
+		if schema == "" {
+			if sess.Schema == "" {
+				return nil, sqlerr.New(sqlerr.NoDB, "No database selected")
+			}
+			schema = sess.Schema
+			sql = strings.Replace(sql, "table_schema = ''", "table_schema = '"+schema+"'", 1)
+		}
+		if _, ok := e.cfg.Catalog.Snapshot().Table(schema, m[2]); !ok {
+			return nil, sqlerr.New(sqlerr.NoSuchTable, "Table '%s.%s' doesn't exist", schema, m[2])
+		}
 	}
 	var res *Result
 	head, tail, isCreate, err := splitCreateTable(sql)
@@ -139,6 +165,9 @@ func (e *Engine) execute(ctx context.Context, sess *Session, stmt sqlparser.Stat
 	return nil, sqlerr.New(sqlerr.NotSupportedYet, "This version of vcube doesn't yet support '%s'", statementKind(stmt))
 }
 
+// showPartitions matches SHOW PARTITIONS FROM [schema.]table with plain identifiers.
+var showPartitions = regexp.MustCompile(`(?i)^\s*SHOW\s+PARTITIONS\s+FROM\s+(?:([A-Za-z0-9_]+)\.)?([A-Za-z0-9_]+)\s*;?\s*$`)
+
 func statementKind(stmt sqlparser.Statement) string {
 	s := sqlparser.String(stmt)
 	if len(s) > 40 {
@@ -149,13 +178,14 @@ func statementKind(stmt sqlparser.Statement) string {
 
 // query plans and runs a SELECT.
 func (e *Engine) query(ctx context.Context, sess *Session, stmt sqlparser.TableStatement) (*Result, error) {
+	// The read lock is taken before the snapshot: files the snapshot names stay on disk until the query ends.
+	e.files.RLock()
+	defer e.files.RUnlock()
 	snap := e.cfg.Catalog.Snapshot()
 	plan, err := e.plan(ctx, sess, snap, stmt)
 	if err != nil {
 		return nil, err
 	}
-	e.files.RLock()
-	defer e.files.RUnlock()
 	batches, _, err := vexec.Run(ctx, plan, e.execConfig())
 	if err != nil {
 		return nil, err
@@ -172,7 +202,7 @@ func (e *Engine) plan(ctx context.Context, sess *Session, snap *etcdmeta.Snapsho
 	if !ok {
 		return nil, sqlerr.New(sqlerr.NotSupportedYet, "This version of vcube doesn't yet support 'UNION'")
 	}
-	b := &selectBinder{ctx: ctx, sess: sess, snap: snap}
+	b := &selectBinder{ctx: ctx, engine: e, sess: sess, snap: snap}
 	plan, err := b.bind(sel)
 	if err != nil {
 		return nil, err
@@ -187,6 +217,8 @@ func (e *Engine) explain(ctx context.Context, sess *Session, s *sqlparser.Explai
 	if !ok {
 		return nil, sqlerr.New(sqlerr.NotSupportedYet, "This version of vcube doesn't yet support EXPLAIN of '%s'", statementKind(s.Statement))
 	}
+	e.files.RLock()
+	defer e.files.RUnlock()
 	snap := e.cfg.Catalog.Snapshot()
 	plan, err := e.plan(ctx, sess, snap, sel)
 	if err != nil {
@@ -196,8 +228,6 @@ func (e *Engine) explain(ctx context.Context, sess *Session, s *sqlparser.Explai
 	case sqlparser.EmptyType, sqlparser.TreeType, sqlparser.TraditionalType:
 		return textResult([]string{"logical plan"}, [][]string{{planner.Explain(plan, nil)}}), nil
 	case sqlparser.AnalyzeType:
-		e.files.RLock()
-		defer e.files.RUnlock()
 		batches, stats, err := vexec.Run(ctx, plan, e.execConfig())
 		if err != nil {
 			return nil, err

@@ -14,7 +14,7 @@ import (
 
 type systemTable struct {
 	cols []planner.Field
-	rows func(snap *etcdmeta.Snapshot) [][]any
+	rows func(e *Engine, snap *etcdmeta.Snapshot) [][]any
 }
 
 func textCol(name string) planner.Field   { return planner.Field{Name: name, Type: sqltype.Text} }
@@ -55,7 +55,7 @@ var systemTables = map[string]systemTable{
 		cols: []planner.Field{textCol("table_schema"), textCol("table_name"), bigintCol("table_id"), bigintCol("columns"),
 			bigintCol("indexes"), bigintCol("chunks"), bigintCol("row_count"), bigintCol("bytes"), textCol("locations"),
 			{Name: "created_at", Type: sqltype.Timestamp}},
-		rows: func(snap *etcdmeta.Snapshot) [][]any {
+		rows: func(_ *Engine, snap *etcdmeta.Snapshot) [][]any {
 			var out [][]any
 			for _, t := range allTables(snap) {
 				cs := snap.Chunks(t.ID)
@@ -76,7 +76,7 @@ var systemTables = map[string]systemTable{
 	"system.indexes": {
 		cols: []planner.Field{textCol("table_schema"), textCol("table_name"), textCol("index_name"), bigintCol("index_id"),
 			textCol("index_type"), textCol("columns"), bigintCol("chunks"), bigintCol("row_count"), bigintCol("bytes")},
-		rows: func(snap *etcdmeta.Snapshot) [][]any {
+		rows: func(_ *Engine, snap *etcdmeta.Snapshot) [][]any {
 			var out [][]any
 			for _, t := range allTables(snap) {
 				cs := snap.Chunks(t.ID)
@@ -89,10 +89,51 @@ var systemTables = map[string]systemTable{
 			return out
 		},
 	},
+	"system.partitions": {
+		cols: []planner.Field{textCol("table_schema"), textCol("table_name"), textCol("index_name"), bigintCol("partition_id"),
+			textCol("min_key"), textCol("max_key"), bigintCol("row_count"), bigintCol("file_size"), {Name: "active", Type: sqltype.Boolean},
+			textCol("file")},
+		rows: func(_ *Engine, snap *etcdmeta.Snapshot) [][]any {
+			var out [][]any
+			for _, t := range allTables(snap) {
+				for _, ix := range t.Indexes {
+					for _, c := range snap.Chunks(t.ID) {
+						if c.IndexID != ix.ID || c.Level == 0 {
+							continue
+						}
+						out = append(out, []any{t.Schema, t.Name, ix.Name, int64(c.ID), keyBound(t, ix, c.Min),
+							keyBound(t, ix, c.Max), c.Rows, c.Bytes, true, c.File})
+					}
+				}
+			}
+			return out
+		},
+	},
+	"system.jobs": {
+		cols: []planner.Field{bigintCol("job_id"), textCol("job_type"), textCol("table_schema"), textCol("table_name"),
+			textCol("index_name"), textCol("status"), bigintCol("inputs"), bigintCol("outputs"), bigintCol("row_count"),
+			{Name: "started_at", Type: sqltype.Timestamp}, {Name: "finished_at", Type: sqltype.Timestamp}, textCol("error")},
+		rows: func(e *Engine, _ *etcdmeta.Snapshot) [][]any {
+			var out [][]any
+			for _, j := range e.jobs.list() {
+				var finished, errText any
+				if !j.Finished.IsZero() {
+					finished = j.Finished.UnixMicro()
+				}
+				if j.Error != "" {
+					errText = j.Error
+				}
+				out = append(out, []any{int64(j.ID), "compaction", j.Schema, j.Table, j.Index, j.Status, int64(j.Inputs),
+					int64(j.Outputs), j.Rows, j.Started.UnixMicro(), finished, errText})
+			}
+			return out
+		},
+	},
 	"system.chunks": {
 		cols: []planner.Field{textCol("table_schema"), textCol("table_name"), textCol("index_name"), bigintCol("chunk_id"),
-			bigintCol("row_count"), bigintCol("bytes"), textCol("file"), {Name: "created_at", Type: sqltype.Timestamp}},
-		rows: func(snap *etcdmeta.Snapshot) [][]any {
+			bigintCol("row_count"), bigintCol("bytes"), textCol("file"), {Name: "created_at", Type: sqltype.Timestamp},
+			bigintCol("level")},
+		rows: func(_ *Engine, snap *etcdmeta.Snapshot) [][]any {
 			var out [][]any
 			for _, t := range allTables(snap) {
 				names := map[uint64]string{}
@@ -101,7 +142,7 @@ var systemTables = map[string]systemTable{
 				}
 				for _, c := range snap.Chunks(t.ID) {
 					out = append(out, []any{t.Schema, t.Name, names[c.IndexID], int64(c.ID), c.Rows, c.Bytes, c.File,
-						c.CreatedAt.UnixMicro()})
+						c.CreatedAt.UnixMicro(), int64(c.Level)})
 				}
 			}
 			return out
@@ -109,7 +150,7 @@ var systemTables = map[string]systemTable{
 	},
 	"information_schema.schemata": {
 		cols: []planner.Field{textCol("catalog_name"), textCol("schema_name")},
-		rows: func(snap *etcdmeta.Snapshot) [][]any {
+		rows: func(_ *Engine, snap *etcdmeta.Snapshot) [][]any {
 			var out [][]any
 			for _, sc := range snap.Schemas() {
 				out = append(out, []any{"def", sc.Name})
@@ -120,7 +161,7 @@ var systemTables = map[string]systemTable{
 	"information_schema.tables": {
 		cols: []planner.Field{textCol("table_catalog"), textCol("table_schema"), textCol("table_name"), textCol("table_type"),
 			bigintCol("table_rows")},
-		rows: func(snap *etcdmeta.Snapshot) [][]any {
+		rows: func(_ *Engine, snap *etcdmeta.Snapshot) [][]any {
 			var out [][]any
 			for _, t := range allTables(snap) {
 				var rows int64
@@ -135,7 +176,7 @@ var systemTables = map[string]systemTable{
 	"information_schema.columns": {
 		cols: []planner.Field{textCol("table_catalog"), textCol("table_schema"), textCol("table_name"), textCol("column_name"),
 			bigintCol("ordinal_position"), textCol("data_type"), textCol("column_type"), textCol("is_nullable")},
-		rows: func(snap *etcdmeta.Snapshot) [][]any {
+		rows: func(_ *Engine, snap *etcdmeta.Snapshot) [][]any {
 			var out [][]any
 			for _, t := range allTables(snap) {
 				for i, c := range t.Columns {
@@ -165,4 +206,33 @@ func lookupSystemTable(schema, name string) (string, systemTable, bool) {
 	full := s + "." + name
 	st, ok := systemTables[full]
 	return full, st, ok
+}
+
+// keyBound renders the first key column's bound of a partition (its smallest or largest key), or NULL.
+func keyBound(t etcdmeta.Table, ix etcdmeta.Index, bound []*string) any {
+	if len(ix.Columns) == 0 {
+		return nil
+	}
+	// Index files store the key first for aggregate indexes and every column in table order otherwise.
+	pos, typ := 0, ""
+	for i, c := range t.Columns {
+		if c.Name == ix.Columns[0] {
+			typ = c.Type
+			if !ix.Aggregate {
+				pos = i
+			}
+		}
+	}
+	if pos >= len(bound) || bound[pos] == nil {
+		return nil
+	}
+	st, err := sqltype.Parse(typ)
+	if err != nil {
+		return *bound[pos]
+	}
+	v, err := sqltype.DecodeValue(st, *bound[pos])
+	if err != nil {
+		return *bound[pos]
+	}
+	return sqltype.FormatValue(st, v)
 }

@@ -15,9 +15,10 @@ type InProcess struct {
 	sess sqlfront.Session
 }
 
-// OpenInProcess starts a node on dataDir.
+// OpenInProcess starts a node on dataDir. Background compaction is off, so that what files show (chunk IDs in
+// EXPLAIN, system.chunks) depends only on the statements they run.
 func OpenInProcess(ctx context.Context, dataDir string) (*InProcess, error) {
-	n, err := node.Open(ctx, node.Config{DataDir: dataDir})
+	n, err := node.Open(ctx, node.Config{DataDir: dataDir, CompactionInterval: -1})
 	if err != nil {
 		return nil, err
 	}

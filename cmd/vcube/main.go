@@ -58,13 +58,16 @@ func serve(args []string, stderr io.Writer) int {
 	httpAddr := fs.String("http-addr", "127.0.0.1:3030", "address of the HTTP SQL API")
 	etcd := fs.String("etcd-endpoints", "", "comma-separated etcd client URLs; empty runs an embedded etcd in the data directory")
 	queryTimeout := fs.Duration("query-timeout", 0, "longest a query may run (e.g. 30s); 0 for no limit")
+	splitRows := fs.Int("partition-split-threshold", sqlfront.DefaultPartitionSplitThreshold,
+		"rows at which compaction splits a partition")
 	importRows := fs.Int("import-batch-rows", sqlfront.DefaultImportBatchRows,
 		"rows a CSV import gathers before sorting and writing them; bounds import memory (about 2 x this many rows)")
 	if err := parseFlags(fs, args); err != nil {
 		return 2
 	}
 	log := slog.New(slog.NewTextHandler(stderr, nil))
-	cfg := node.Config{DataDir: *dataDir, QueryTimeout: *queryTimeout, ImportBatchRows: *importRows}
+	cfg := node.Config{DataDir: *dataDir, QueryTimeout: *queryTimeout, ImportBatchRows: *importRows,
+		PartitionSplitThreshold: *splitRows}
 	if *etcd != "" {
 		cfg.EtcdEndpoints = strings.Split(*etcd, ",")
 	}

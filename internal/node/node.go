@@ -12,6 +12,7 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"sync"
 	"syscall"
 	"time"
 
@@ -29,6 +30,11 @@ type Config struct {
 	BatchSize     int           // rows per batch; 0 for the executor's default
 	// ImportBatchRows bounds the memory of CSV imports (see sqlfront.Config); 0 for the default.
 	ImportBatchRows int
+	// PartitionSplitThreshold and CompactionMinChunks tune compaction (see sqlfront.Config); 0 for the defaults.
+	PartitionSplitThreshold int
+	CompactionMinChunks     int
+	// CompactionInterval is how often compaction looks for work; 0 for a second, negative to never run it.
+	CompactionInterval time.Duration
 }
 
 // Node is a running single-node vcube.
@@ -42,6 +48,9 @@ type Node struct {
 	http    *sqlfront.HTTPServer
 	ln      net.Listener
 	served  chan error
+
+	stopCompaction context.CancelFunc
+	compacting     sync.WaitGroup
 }
 
 // Open starts everything but the HTTP API. It fails if another process holds the data directory.
@@ -83,7 +92,21 @@ func Open(ctx context.Context, cfg Config) (_ *Node, err error) {
 		return nil, fmt.Errorf("removing unreferenced data files: %w", err)
 	}
 	n.Engine = sqlfront.NewEngine(sqlfront.Config{Catalog: n.Catalog, Data: n.Data, BatchSize: cfg.BatchSize,
-		ImportBatchRows: cfg.ImportBatchRows})
+		ImportBatchRows: cfg.ImportBatchRows, PartitionSplitThreshold: cfg.PartitionSplitThreshold,
+		CompactionMinChunks: cfg.CompactionMinChunks})
+	if cfg.CompactionInterval >= 0 {
+		interval := cfg.CompactionInterval
+		if interval == 0 {
+			interval = time.Second
+		}
+		ctx, cancel := context.WithCancel(context.Background())
+		n.stopCompaction = cancel
+		n.compacting.Add(1)
+		go func() {
+			defer n.compacting.Done()
+			n.Engine.RunCompaction(ctx, interval)
+		}()
+	}
 	return n, nil
 }
 
@@ -136,6 +159,10 @@ func (n *Node) Served() <-chan error { return n.served }
 // data directory.
 func (n *Node) Close() error {
 	var errs []error
+	if n.stopCompaction != nil {
+		n.stopCompaction()
+		n.compacting.Wait()
+	}
 	if n.http != nil {
 		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 		errs = append(errs, n.http.Shutdown(ctx))

@@ -1,0 +1,164 @@
+package storage
+
+import (
+	"context"
+	"sort"
+	"testing"
+
+	"github.com/apache/arrow-go/v18/arrow"
+	"github.com/apache/arrow-go/v18/arrow/memory"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/vcubedb/vcube/internal/sqltype"
+)
+
+// writeSortedChunk writes rows (city, zip, orders, price) sorted by city as chunk id.
+func writeSortedChunk(t *testing.T, st *Store, id uint64, rows [][4]any) FileInfo {
+	t.Helper()
+	mem := memory.NewGoAllocator()
+	in := buildTestBatch(t, mem, rows)
+	defer in.Release()
+	sorted, err := BuildIndexRows(context.Background(), mem, in, IndexLayout{Key: []int{0}, Columns: []int{0, 1, 2, 3}})
+	require.NoError(t, err)
+	defer sorted.Release()
+	info, err := st.WriteChunk(7, id, mergeCols, []arrow.RecordBatch{sorted})
+	require.NoError(t, err)
+	return info
+}
+
+// mergeCols are the columns of buildTestBatch.
+var mergeCols = []Column{
+	{Name: "city", Type: sqltype.Text}, {Name: "zip", Type: sqltype.BigInt}, {Name: "orders", Type: sqltype.BigInt}, {Name: "price", Type: sqltype.Double},
+}
+
+func readMerged(t *testing.T, st *Store, path string) [][]any {
+	t.Helper()
+	mem := memory.NewCheckedAllocator(memory.NewGoAllocator())
+	defer mem.AssertSize(t, 0)
+	r, err := st.OpenChunk(path, mergeCols, ScanOptions{Columns: []int{0, 1, 2, 3}, Mem: mem})
+	require.NoError(t, err)
+	defer r.Close()
+	var out [][]any
+	for {
+		b, err := r.Next()
+		if err != nil {
+			break
+		}
+		out = append(out, batchRows(b)...)
+	}
+	return out
+}
+
+func mergeInputs(t *testing.T, st *Store) []string {
+	var paths []string
+	cities := []string{"Lima", "Oslo", "Paris", "Rome", "Kyiv"}
+	for c := 0; c < 3; c++ {
+		var rows [][4]any
+		for i := 0; i < 40; i++ {
+			var city any = cities[(i+c)%len(cities)]
+			if i%13 == 0 {
+				city = nil
+			}
+			rows = append(rows, [4]any{city, c*100 + i, i, float64(i) / 2})
+		}
+		paths = append(paths, writeSortedChunk(t, st, uint64(10+c), rows).Path)
+	}
+	return paths
+}
+
+func TestMergeKeepsEveryRowSortedAndCutsBetweenKeys(t *testing.T) {
+	st, err := Open(t.TempDir())
+	require.NoError(t, err)
+	inputs := mergeInputs(t, st)
+	mem := memory.NewCheckedAllocator(memory.NewGoAllocator())
+	next := uint64(100)
+	out, err := st.Merge(context.Background(), MergeSpec{TableID: 7, Inputs: inputs, Cols: mergeCols, Key: []int{0}, MaxRows: 25,
+		NextID: func() (uint64, error) { next++; return next, nil }, Mem: mem})
+	require.NoError(t, err)
+	mem.AssertSize(t, 0)
+	require.Greater(t, len(out), 2, "120 rows at 25 a file must make several files")
+	var all [][]any
+	var prevLast any = "\x00none"
+	for _, f := range out {
+		rows := readMerged(t, st, f.Path)
+		require.NotEmpty(t, rows)
+		assert.Equal(t, int64(len(rows)), f.Rows)
+		// No key spans two files.
+		assert.NotEqual(t, prevLast, rows[0][0], "key %v is cut across files", rows[0][0])
+		prevLast = rows[len(rows)-1][0]
+		all = append(all, rows...)
+	}
+	assert.Len(t, all, 120)
+	assert.True(t, sort.SliceIsSorted(all, func(i, j int) bool { return lessCity(all[i][0], all[j][0]) }), "merged output is not sorted")
+	var zips []int
+	for _, r := range all {
+		zips = append(zips, r[1].(int))
+	}
+	sort.Ints(zips)
+	for i := 0; i < 3; i++ {
+		for j := 0; j < 40; j++ {
+			assert.Contains(t, zips, i*100+j)
+		}
+	}
+}
+
+func lessCity(a, b any) bool {
+	if a == nil {
+		return b != nil
+	}
+	if b == nil {
+		return false
+	}
+	return a.(string) < b.(string)
+}
+
+func TestMergeRollsUpAggregateIndexes(t *testing.T) {
+	st, err := Open(t.TempDir())
+	require.NoError(t, err)
+	inputs := mergeInputs(t, st)
+	next := uint64(100)
+	out, err := st.Merge(context.Background(), MergeSpec{TableID: 7, Inputs: inputs, Cols: mergeCols, Key: []int{0}, MaxRows: 1000,
+		Rollup: []RollupSpec{{Column: 1, Func: "min"}, {Column: 2, Func: "sum"}, {Column: 3, Func: "max"}},
+		NextID: func() (uint64, error) { next++; return next, nil }, Mem: memory.NewGoAllocator()})
+	require.NoError(t, err)
+	require.Len(t, out, 1)
+	rows := readMerged(t, st, out[0].Path)
+	want := map[any][3]any{}
+	cities := []string{"Lima", "Oslo", "Paris", "Rome", "Kyiv"}
+	for c := 0; c < 3; c++ {
+		for i := 0; i < 40; i++ {
+			var city any = cities[(i+c)%len(cities)]
+			if i%13 == 0 {
+				city = nil
+			}
+			w, seen := want[city]
+			if !seen {
+				w = [3]any{c*100 + i, 0, 0.0}
+			}
+			w[0] = min(w[0].(int), c*100+i)
+			w[1] = w[1].(int) + i
+			w[2] = max(w[2].(float64), float64(i)/2)
+			want[city] = w
+		}
+	}
+	require.Len(t, rows, len(want))
+	for _, r := range rows {
+		w := want[r[0]]
+		assert.Equal(t, []any{r[0], w[0], w[1], w[2]}, r)
+	}
+}
+
+func TestMergeFailureRemovesOutputs(t *testing.T) {
+	st, err := Open(t.TempDir())
+	require.NoError(t, err)
+	inputs := mergeInputs(t, st)
+	calls := 0
+	_, err = st.Merge(context.Background(), MergeSpec{TableID: 7, Inputs: append(inputs, "t0000000000000007/c00000000000000ff.parquet"),
+		Cols: mergeCols, Key: []int{0}, MaxRows: 10, NextID: func() (uint64, error) { calls++; return uint64(200 + calls), nil },
+		Mem: memory.NewGoAllocator()})
+	require.Error(t, err, "a missing input must fail the merge")
+	removed, err := st.RemoveOrphans(map[string]bool{inputs[0]: true, inputs[1]: true, inputs[2]: true})
+	require.NoError(t, err)
+	assert.Empty(t, removed, "a failed merge left files behind")
+}
