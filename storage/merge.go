@@ -203,7 +203,7 @@ func (h *mergeHeap) Less(i, j int) bool {
 	return compareKeys(a.batch, a.row, b.batch, b.row, h.key) < 0
 }
 func (h *mergeHeap) Swap(i, j int) { h.cursors[i], h.cursors[j] = h.cursors[j], h.cursors[i] }
-func (h *mergeHeap) Push(x any)   { h.cursors = append(h.cursors, x.(*mergeCursor)) }
+func (h *mergeHeap) Push(x any)    { h.cursors = append(h.cursors, x.(*mergeCursor)) }
 func (h *mergeHeap) Pop() any {
 	c := h.cursors[len(h.cursors)-1]
 	h.cursors = h.cursors[:len(h.cursors)-1]
