@@ -24,6 +24,9 @@ const DefaultPartitionSplitThreshold = 2_097_152
 // DefaultCompactionMinChunks is how many new chunks an index gathers before they are compacted.
 const DefaultCompactionMinChunks = 4
 
+// maxMergeChunks caps the new chunks one compaction job merges.
+const maxMergeChunks = 16
+
 // Job is one compaction, as system.jobs lists it.
 type Job struct {
 	ID                   uint64
@@ -111,6 +114,11 @@ func (e *Engine) CompactOnce(ctx context.Context) (int, error) {
 			}
 			if len(fresh) < e.minChunks() {
 				continue
+			}
+			// A merge holds a read buffer per input and column: at most maxMergeChunks new chunks (the oldest) a
+			// job keeps its memory bounded however far behind compaction is; the next pass takes the rest.
+			if len(fresh) > maxMergeChunks {
+				fresh = fresh[:maxMergeChunks]
 			}
 			if err := e.compactIndex(ctx, t, ix, fresh, parts); err != nil {
 				errs = append(errs, err)
