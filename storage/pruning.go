@@ -2,6 +2,7 @@ package storage
 
 import (
 	"math"
+	"strings"
 
 	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/apache/arrow-go/v18/arrow/array"
@@ -40,106 +41,40 @@ func bounds(batches []arrow.RecordBatch, ncols int) (mins, maxs []any) {
 
 // arrayBounds is the smallest and largest non-NULL value of one array (NaN is left out: it orders nowhere).
 func arrayBounds(a arrow.Array) (lo, hi any) {
+	valid := a.IsValid
 	switch a := a.(type) {
 	case *array.Int64:
-		return orderedBounds(a, a.Int64Values())
+		return boundsOf(a.Len(), valid, a.Value, cmpLess[int64])
 	case *array.Timestamp:
-		vals := a.TimestampValues()
-		ints := make([]int64, len(vals))
-		for i, v := range vals {
-			ints[i] = int64(v)
-		}
-		return orderedBounds(a, ints)
+		return boundsOf(a.Len(), valid, func(i int) int64 { return int64(a.Value(i)) }, cmpLess[int64])
 	case *array.Float64:
-		var l, h float64
-		seen := false
-		for i, v := range a.Float64Values() {
-			if a.IsNull(i) || math.IsNaN(v) {
-				continue
-			}
-			if !seen || v < l {
-				l = v
-			}
-			if !seen || v > h {
-				h = v
-			}
-			seen = true
-		}
-		if !seen {
-			return nil, nil
-		}
-		return l, h
+		return boundsOf(a.Len(), func(i int) bool { return valid(i) && !math.IsNaN(a.Value(i)) }, a.Value, cmpLess[float64])
 	case *array.Decimal128:
-		var l, h decimal128.Num
-		seen := false
-		for i := 0; i < a.Len(); i++ {
-			if a.IsNull(i) {
-				continue
-			}
-			v := a.Value(i)
-			if !seen || v.Less(l) {
-				l = v
-			}
-			if !seen || v.Greater(h) {
-				h = v
-			}
-			seen = true
-		}
-		if !seen {
-			return nil, nil
-		}
-		return l, h
+		return boundsOf(a.Len(), valid, a.Value, decimal128.Num.Less)
 	case *array.String:
-		var l, h string
-		seen := false
-		for i := 0; i < a.Len(); i++ {
-			if a.IsNull(i) {
-				continue
-			}
-			v := a.Value(i)
-			if !seen || v < l {
-				l = v
-			}
-			if !seen || v > h {
-				h = v
-			}
-			seen = true
-		}
-		if !seen {
-			return nil, nil
-		}
 		// The bounds outlive the batch: copy them out of its buffers.
-		return string([]byte(l)), string([]byte(h))
+		return boundsOf(a.Len(), valid, func(i int) string { return strings.Clone(a.Value(i)) }, cmpLess[string])
 	case *array.Boolean:
-		hasFalse, hasTrue := false, false
-		for i := 0; i < a.Len(); i++ {
-			if a.IsValid(i) {
-				if a.Value(i) {
-					hasTrue = true
-				} else {
-					hasFalse = true
-				}
-			}
-		}
-		if !hasFalse && !hasTrue {
-			return nil, nil
-		}
-		return !hasFalse, hasTrue
+		return boundsOf(a.Len(), valid, a.Value, func(x, y bool) bool { return !x && y })
 	}
 	return nil, nil
 }
 
-func orderedBounds(a arrow.Array, vals []int64) (lo, hi any) {
-	var l, h int64
+func cmpLess[T int64 | float64 | string](x, y T) bool { return x < y }
+
+// boundsOf scans n values; nil, nil when none is valid. It runs once per written file, not per query.
+func boundsOf[T any](n int, valid func(int) bool, get func(int) T, less func(x, y T) bool) (lo, hi any) {
+	var l, h T
 	seen := false
-	for i, v := range vals {
-		if a.IsNull(i) {
+	for i := 0; i < n; i++ {
+		if !valid(i) {
 			continue
 		}
-		if !seen || v < l {
+		v := get(i)
+		if !seen || less(v, l) {
 			l = v
 		}
-		if !seen || v > h {
+		if !seen || less(h, v) {
 			h = v
 		}
 		seen = true
