@@ -22,7 +22,7 @@
 //	<prefix>ids                                        next unallocated ID, a JSON number; IDs start at 1
 //	<prefix>schemas/<schema>                           Schema
 //	<prefix>tables/<schema>/<table>                    Table, with its columns and indexes
-//	<prefix>chunks/<tableID 16-hex>/<chunkID 16-hex>   Chunk
+//	<prefix>chunks/<tableID 16-hex>/<chunkID 16-hex>   Chunk: file, index, level (0 new, 1 partition), bounds
 //
 // Schema and table names are path-escaped (url.PathEscape) so a '/' in a name cannot move a key into another
 // schema's range, and are compared exactly, as MySQL on Linux does. Schemas, tables, indexes and chunks share
