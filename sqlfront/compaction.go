@@ -180,13 +180,15 @@ func (e *Engine) compactIndex(ctx context.Context, t etcdmeta.Table, ix etcdmeta
 	for _, r := range iw.layout.Rollup {
 		rollups = append(rollups, storage.RollupSpec{Column: r.Column, Func: r.Func})
 	}
-	var rows int64
+	var rows, bytes int64
 	paths := make([]string, len(inputs))
 	remove := make([]uint64, len(inputs))
 	for i, c := range inputs {
 		paths[i], remove[i] = c.File, c.ID
 		rows += c.Rows
+		bytes += c.Bytes
 	}
+	maxRows := partitionRows(rows, bytes, e.splitThreshold())
 	jobID := e.jobs.start(Job{Schema: t.Schema, Table: t.Name, Index: ix.Name, Inputs: len(inputs), Rows: rows})
 	fail := func(status string, err error) error {
 		e.jobs.finish(jobID, func(j *Job) {
@@ -199,7 +201,7 @@ func (e *Engine) compactIndex(ctx context.Context, t etcdmeta.Table, ix etcdmeta
 	}
 	var ids []uint64
 	out, err := e.cfg.Data.Merge(ctx, storage.MergeSpec{
-		TableID: t.ID, Inputs: paths, Cols: iw.cols, Key: key, Rollup: rollups, MaxRows: e.splitThreshold(),
+		TableID: t.ID, Inputs: paths, Cols: iw.cols, Key: key, Rollup: rollups, MaxRows: maxRows,
 		NextID: func() (uint64, error) {
 			id, err := e.cfg.Catalog.AllocateIDs(ctx, 1)
 			ids = append(ids, id)
@@ -228,6 +230,27 @@ func (e *Engine) compactIndex(ctx context.Context, t etcdmeta.Table, ix etcdmeta
 	e.removeFiles(inputs)
 	e.jobs.finish(jobID, func(j *Job) { j.Status, j.Outputs = "done", len(out) })
 	return nil
+}
+
+// Partitions split past the row threshold or about partitionSplitBytes of Parquet, into at most maxChildren
+// partitions a pass (a larger merge makes fewer, bigger ones, which later passes split again).
+const (
+	partitionSplitBytes = 100 << 20
+	maxChildren         = 16
+)
+
+// partitionRows is how many rows each output of a merge of rows rows and bytes bytes may hold.
+func partitionRows(rows, bytes int64, threshold int) int {
+	limit := int64(threshold)
+	if rows > 0 && bytes > 0 {
+		if byBytes := partitionSplitBytes * rows / bytes; byBytes < limit {
+			limit = max(byBytes, 1)
+		}
+	}
+	if perChild := (rows + maxChildren - 1) / maxChildren; perChild > limit {
+		limit = perChild
+	}
+	return int(limit)
 }
 
 // keySpan is the range of a column's values over chunks (false when some chunk has no bounds).
