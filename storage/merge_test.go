@@ -2,6 +2,7 @@ package storage
 
 import (
 	"context"
+	"fmt"
 	"sort"
 	"testing"
 
@@ -161,4 +162,45 @@ func TestMergeFailureRemovesOutputs(t *testing.T) {
 	removed, err := st.RemoveOrphans(map[string]bool{inputs[0]: true, inputs[1]: true, inputs[2]: true})
 	require.NoError(t, err)
 	assert.Empty(t, removed, "a failed merge left files behind")
+}
+
+// Inputs whose keys alternate in blocks of 150 make long runs, which the merge copies as slices of input batches;
+// cuts still fall between keys and every row arrives once.
+func TestMergeLongRuns(t *testing.T) {
+	st, err := Open(t.TempDir())
+	require.NoError(t, err)
+	mem := memory.NewGoAllocator()
+	var inputs []string
+	for c := 0; c < 2; c++ {
+		var rows [][4]any
+		for k := 0; k < 6000; k++ {
+			if (k/150)%2 == c {
+				rows = append(rows, [4]any{fmt.Sprintf("k%05d", k), k, 1, 0.5})
+				rows = append(rows, [4]any{fmt.Sprintf("k%05d", k), k, 2, 0.5}) // two rows a key
+			}
+		}
+		in := buildTestBatch(t, mem, rows)
+		info, err := st.WriteChunk(7, uint64(50+c), mergeCols, []arrow.RecordBatch{in})
+		in.Release()
+		require.NoError(t, err)
+		inputs = append(inputs, info.Path)
+	}
+	checked := memory.NewCheckedAllocator(memory.NewGoAllocator())
+	next := uint64(100)
+	out, err := st.Merge(context.Background(), MergeSpec{TableID: 7, Inputs: inputs, Cols: mergeCols, Key: []int{0}, MaxRows: 701,
+		NextID: func() (uint64, error) { next++; return next, nil }, Mem: checked})
+	require.NoError(t, err)
+	checked.AssertSize(t, 0)
+	total, prev := 0, ""
+	for _, f := range out {
+		rows := readMerged(t, st, f.Path)
+		assert.LessOrEqual(t, len(rows), 702, "a file holds at most MaxRows plus the rest of its last key")
+		assert.NotEqual(t, prev, rows[0][0], "key %v is cut across files", rows[0][0])
+		for i := 1; i < len(rows); i++ {
+			require.LessOrEqual(t, rows[i-1][0].(string), rows[i][0].(string), "output not sorted")
+		}
+		prev = rows[len(rows)-1][0].(string)
+		total += len(rows)
+	}
+	assert.Equal(t, 12000, total)
 }
