@@ -113,7 +113,17 @@ func (e *Engine) CompactOnce(ctx context.Context) (int, error) {
 				}
 			}
 			if len(fresh) < e.minChunks() {
-				continue
+				// Nothing new enough to merge: split a partition a capped pass left too big, if there is one.
+				var big *etcdmeta.Chunk
+				for i := range parts {
+					if parts[i].Rows > int64(e.splitThreshold()) && (big == nil || parts[i].Rows > big.Rows) {
+						big = &parts[i]
+					}
+				}
+				if big == nil {
+					continue
+				}
+				fresh, parts = []etcdmeta.Chunk{*big}, nil
 			}
 			// A merge holds a read buffer per input and column: at most maxMergeChunks new chunks (the oldest) a
 			// job keeps its memory bounded however far behind compaction is; the next pass takes the rest.

@@ -142,3 +142,30 @@ func TestQueriesDuringCompactionSeeEveryRow(t *testing.T) {
 		t.Error(err)
 	}
 }
+
+// A pass makes at most 16 partitions; partitions it leaves over the threshold are split by later passes.
+func TestCompactionSplitsOversizedPartitionsLater(t *testing.T) {
+	n := compactionNode(t)
+	run(t, n, "CREATE SCHEMA o")
+	run(t, n, "CREATE TABLE o.t (k int)")
+	for part := 0; part < 2; part++ {
+		var vals []string
+		for k := part; k < 400; k += 2 {
+			vals = append(vals, fmt.Sprintf("(%d)", k))
+		}
+		run(t, n, "INSERT INTO o.t VALUES "+strings.Join(vals, ", "))
+	}
+	_, err := n.Engine.CompactOnce(context.Background())
+	require.NoError(t, err)
+	first := run(t, n, "SELECT COUNT(*), MAX(row_count) FROM system.partitions")
+	assert.Equal(t, [][]string{{"16", "25"}}, first, "400 rows in at most 16 partitions of 25")
+	for i := 0; i < 40; i++ {
+		if run(t, n, "SELECT COUNT(*) FROM system.partitions WHERE row_count > 20")[0][0] == "0" {
+			break
+		}
+		_, err := n.Engine.CompactOnce(context.Background())
+		require.NoError(t, err)
+	}
+	assert.Equal(t, [][]string{{"0"}}, run(t, n, "SELECT COUNT(*) FROM system.partitions WHERE row_count > 20"))
+	assert.Equal(t, [][]string{{"400", "79800"}}, run(t, n, "SELECT COUNT(*), SUM(k) FROM o.t"))
+}
