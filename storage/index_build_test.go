@@ -15,7 +15,7 @@ import (
 )
 
 // buildTestBatch makes a batch of (city text, zip int, orders bigint, price double) rows; nil is NULL.
-func buildTestBatch(t *testing.T, mem memory.Allocator, rows [][4]any) arrow.RecordBatch {
+func buildTestBatch(t testing.TB, mem memory.Allocator, rows [][4]any) arrow.RecordBatch {
 	t.Helper()
 	schema := arrow.NewSchema([]arrow.Field{
 		{Name: "city", Type: sqltype.Text.Arrow(), Nullable: true},
