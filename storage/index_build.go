@@ -134,7 +134,7 @@ func rowComparator(a arrow.Array) func(i, j int32) int {
 	case *array.String:
 		return withNulls(func(i, j int32) int { return strings.Compare(a.Value(int(i)), a.Value(int(j))) })
 	case *array.Boolean:
-		return withNulls(func(i, j int32) int { return compareValues(a, int(i), int(j)) })
+		return withNulls(func(i, j int32) int { return compareAcross(a, int(i), a, int(j)) })
 	}
 	panic("storage: cannot sort by " + a.DataType().String())
 }
@@ -312,7 +312,7 @@ func rollupRun(bld array.Builder, col arrow.Array, start, end int, fn string) er
 			if col.IsNull(i) {
 				continue
 			}
-			c := compareValues(col, i, best)
+			c := compareAcross(col, i, col, best)
 			if (fn == "min" && c < 0) || (fn == "max" && c > 0) {
 				best = i
 			}
@@ -320,33 +320,4 @@ func rollupRun(bld array.Builder, col arrow.Array, start, end int, fn string) er
 		sqltype.AppendFrom(bld, col, best)
 	}
 	return nil
-}
-
-func compareValues(a arrow.Array, i, j int) int {
-	switch a := a.(type) {
-	case *array.String:
-		return compareOrdered(a.Value(i), a.Value(j))
-	case *array.Timestamp:
-		return compareOrdered(a.Value(i), a.Value(j))
-	case *array.Boolean:
-		bi, bj := 0, 0
-		if a.Value(i) {
-			bi = 1
-		}
-		if a.Value(j) {
-			bj = 1
-		}
-		return bi - bj
-	}
-	panic("storage: cannot order " + a.DataType().String())
-}
-
-func compareOrdered[T int64 | float64 | string | arrow.Timestamp](x, y T) int {
-	switch {
-	case x < y:
-		return -1
-	case x > y:
-		return 1
-	}
-	return 0
 }

@@ -1,6 +1,7 @@
 package storage
 
 import (
+	"cmp"
 	"container/heap"
 	"context"
 	"errors"
@@ -232,11 +233,11 @@ func compareAcross(a arrow.Array, i int, b arrow.Array, j int) int {
 	}
 	switch x := a.(type) {
 	case *array.Int64:
-		return compareOrdered(x.Value(i), b.(*array.Int64).Value(j))
+		return cmp.Compare(x.Value(i), b.(*array.Int64).Value(j))
 	case *array.Timestamp:
-		return compareOrdered(x.Value(i), b.(*array.Timestamp).Value(j))
+		return cmp.Compare(x.Value(i), b.(*array.Timestamp).Value(j))
 	case *array.Float64:
-		return compareOrdered(x.Value(i), b.(*array.Float64).Value(j))
+		return cmp.Compare(x.Value(i), b.(*array.Float64).Value(j))
 	case *array.Decimal128:
 		return x.Value(i).Cmp(b.(*array.Decimal128).Value(j))
 	case *array.String:

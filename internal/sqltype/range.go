@@ -1,6 +1,7 @@
 package sqltype
 
 import (
+	"cmp"
 	"fmt"
 	"strconv"
 	"strings"
@@ -13,9 +14,9 @@ import (
 func Compare(a, b any) int {
 	switch x := a.(type) {
 	case int64:
-		return cmpOrdered(x, b.(int64))
+		return cmp.Compare(x, b.(int64))
 	case float64:
-		return cmpOrdered(x, b.(float64))
+		return cmp.Compare(x, b.(float64))
 	case string:
 		return strings.Compare(x, b.(string))
 	case decimal128.Num:
@@ -31,16 +32,6 @@ func Compare(a, b any) int {
 		return 1
 	}
 	panic(fmt.Sprintf("sqltype: cannot compare %T", a))
-}
-
-func cmpOrdered[T int64 | float64](x, y T) int {
-	switch {
-	case x < y:
-		return -1
-	case x > y:
-		return 1
-	}
-	return 0
 }
 
 // Range is the set of values of one column that can satisfy a filter: an interval (a nil bound is open) or,
