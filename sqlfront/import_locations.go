@@ -11,6 +11,7 @@ import (
 
 	"github.com/vcubedb/vcube/etcdmeta"
 	"github.com/vcubedb/vcube/internal/sqlerr"
+	"github.com/vcubedb/vcube/internal/sqltype"
 	"github.com/vcubedb/vcube/storage"
 )
 
@@ -42,7 +43,7 @@ func (e *Engine) importLocations(ctx context.Context, t etcdmeta.Table, tail *cr
 			if err == nil {
 				// Join the set into one batch, then let the parts go before the heavy work.
 				var all arrow.RecordBatch
-				if all, err = concatBatches(e.cfg.Mem, set); err == nil {
+				if all, err = sqltype.ConcatBatches(e.cfg.Mem, set[0].Schema(), set); err == nil {
 					for _, b := range set {
 						b.Release()
 					}

@@ -9,11 +9,10 @@ import (
 	"sync"
 
 	"github.com/apache/arrow-go/v18/arrow"
-	"github.com/apache/arrow-go/v18/arrow/array"
-	"github.com/apache/arrow-go/v18/arrow/memory"
 
 	"github.com/vcubedb/vcube/etcdmeta"
 	"github.com/vcubedb/vcube/internal/sqlerr"
+	"github.com/vcubedb/vcube/internal/sqltype"
 	"github.com/vcubedb/vcube/planner"
 	"github.com/vcubedb/vcube/storage"
 )
@@ -103,7 +102,7 @@ func (w *chunkWriter) write(ctx context.Context, batches []arrow.RecordBatch) er
 	if rows == 0 {
 		return nil
 	}
-	all, err := concatBatches(w.e.cfg.Mem, batches)
+	all, err := sqltype.ConcatBatches(w.e.cfg.Mem, batches[0].Schema(), batches)
 	if err != nil {
 		return err
 	}
@@ -214,39 +213,6 @@ func (w *chunkWriter) discard() {
 	}
 	_ = w.e.cfg.Data.Remove(paths)
 	w.chunks = nil
-}
-
-// concatBatches joins batches of one schema into one batch.
-func concatBatches(mem memory.Allocator, batches []arrow.RecordBatch) (arrow.RecordBatch, error) {
-	if len(batches) == 1 {
-		batches[0].Retain()
-		return batches[0], nil
-	}
-	schema := batches[0].Schema()
-	cols := make([]arrow.Array, schema.NumFields())
-	var rows int64
-	for _, b := range batches {
-		rows += b.NumRows()
-	}
-	for i := range cols {
-		parts := make([]arrow.Array, len(batches))
-		for j, b := range batches {
-			parts[j] = b.Column(i)
-		}
-		c, err := array.Concatenate(parts, mem)
-		if err != nil {
-			for _, done := range cols[:i] {
-				done.Release()
-			}
-			return nil, err
-		}
-		cols[i] = c
-	}
-	out := array.NewRecordBatch(schema, cols, rows)
-	for _, c := range cols {
-		c.Release()
-	}
-	return out, nil
 }
 
 // location turns a LOCATION entry into a local path.

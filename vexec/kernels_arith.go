@@ -3,6 +3,7 @@ package vexec
 import (
 	"math"
 	"math/big"
+	"math/bits"
 
 	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/apache/arrow-go/v18/arrow/array"
@@ -233,11 +234,8 @@ func decimalArith(ec *evalCtx, c *planner.Call, args []arrow.Array, rows int) (a
 // mulDecimal multiplies two unscaled decimals and drops digits of scale, rounding half away from zero.
 func mulDecimal(a, b decimal128.Num, drop int) (decimal128.Num, bool) {
 	if fitsInt64(a) && fitsInt64(b) {
-		hi, lo := mul64(int64(a.LowBits()), int64(b.LowBits()))
-		if hi == 0 || hi == -1 {
-			r := sqltype.RoundDecimal(decimal128.New(hi, lo), drop)
-			return r, r.FitsInPrecision(sqltype.MaxDecimalPrecision)
-		}
+		r := sqltype.RoundDecimal(mul64(int64(a.LowBits()), int64(b.LowBits())), drop)
+		return r, r.FitsInPrecision(sqltype.MaxDecimalPrecision)
 	}
 	p := new(big.Int).Mul(a.BigInt(), b.BigInt())
 	return bigToDecimal(roundBig(p, drop))
@@ -275,11 +273,21 @@ func fitsInt64(n decimal128.Num) bool {
 	return n.HighBits() == 0 && v >= 0 || n.HighBits() == -1 && v < 0
 }
 
-// mul64 returns the 128-bit product of two int64 as (high, low) two's complement words.
-func mul64(a, b int64) (int64, uint64) {
-	p := new(big.Int).Mul(big.NewInt(a), big.NewInt(b))
-	n := decimal128.FromBigInt(p)
-	return n.HighBits(), n.LowBits()
+// mul64 returns the exact product of two int64 (at most 2^126 in magnitude, so it always fits).
+func mul64(a, b int64) decimal128.Num {
+	ua, ub := uint64(a), uint64(b)
+	if a < 0 {
+		ua = -ua
+	}
+	if b < 0 {
+		ub = -ub
+	}
+	hi, lo := bits.Mul64(ua, ub)
+	n := decimal128.New(int64(hi), lo)
+	if (a < 0) != (b < 0) {
+		n = n.Negate()
+	}
+	return n
 }
 
 var pow10Cache = func() []*big.Int {

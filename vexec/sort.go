@@ -5,11 +5,11 @@ import (
 	"io"
 
 	"github.com/apache/arrow-go/v18/arrow"
-	"github.com/apache/arrow-go/v18/arrow/array"
 	"github.com/apache/arrow-go/v18/arrow/compute"
 	"github.com/apache/arrow-go/v18/arrow/compute/exec"
 	"github.com/apache/arrow-go/v18/arrow/memory"
 
+	"github.com/vcubedb/vcube/internal/sqltype"
 	"github.com/vcubedb/vcube/planner"
 )
 
@@ -62,7 +62,7 @@ func (s *sortOp) sortAll(ctx context.Context) error {
 		b.Retain()
 		batches = append(batches, b)
 	}
-	all, err := concatBatches(schema, batches, s.cfg)
+	all, err := sqltype.ConcatBatches(s.cfg.Mem, schema, batches)
 	if err != nil {
 		return err
 	}
@@ -91,38 +91,6 @@ func (s *sortOp) sortAll(ctx context.Context) error {
 	}
 	s.sorted = res.(*compute.RecordDatum).Value
 	return nil
-}
-
-// concatBatches joins batches into one.
-func concatBatches(schema *arrow.Schema, batches []arrow.RecordBatch, cfg Config) (arrow.RecordBatch, error) {
-	var rows int64
-	for _, b := range batches {
-		rows += b.NumRows()
-	}
-	cols := make([]arrow.Array, schema.NumFields())
-	defer func() {
-		for _, c := range cols {
-			if c != nil {
-				c.Release()
-			}
-		}
-	}()
-	for i := range cols {
-		parts := make([]arrow.Array, 0, len(batches))
-		for _, b := range batches {
-			parts = append(parts, b.Column(i))
-		}
-		if len(parts) == 0 {
-			cols[i] = array.MakeArrayOfNull(cfg.Mem, schema.Field(i).Type, 0)
-			continue
-		}
-		c, err := array.Concatenate(parts, cfg.Mem)
-		if err != nil {
-			return nil, err
-		}
-		cols[i] = c
-	}
-	return array.NewRecordBatch(schema, cols, rows), nil
 }
 
 func (s *sortOp) Close() error {

@@ -4,6 +4,7 @@ import (
 	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/apache/arrow-go/v18/arrow/array"
 	"github.com/apache/arrow-go/v18/arrow/decimal128"
+	"github.com/apache/arrow-go/v18/arrow/memory"
 )
 
 // Helpers to move single values between Arrow arrays and Go values. They are for the edges (literals, system
@@ -77,4 +78,41 @@ func AppendFrom(b array.Builder, a arrow.Array, i int) {
 	default:
 		b.AppendNull()
 	}
+}
+
+// ConcatBatches joins batches of one schema into one batch from mem (the caller releases it); a single batch is
+// returned retained rather than copied, and no batch gives an empty one.
+func ConcatBatches(mem memory.Allocator, schema *arrow.Schema, batches []arrow.RecordBatch) (arrow.RecordBatch, error) {
+	if len(batches) == 1 {
+		batches[0].Retain()
+		return batches[0], nil
+	}
+	var rows int64
+	for _, b := range batches {
+		rows += b.NumRows()
+	}
+	cols := make([]arrow.Array, schema.NumFields())
+	defer func() {
+		for _, c := range cols {
+			if c != nil {
+				c.Release()
+			}
+		}
+	}()
+	for i := range cols {
+		if len(batches) == 0 {
+			cols[i] = array.MakeArrayOfNull(mem, schema.Field(i).Type, 0)
+			continue
+		}
+		parts := make([]arrow.Array, len(batches))
+		for j, b := range batches {
+			parts[j] = b.Column(i)
+		}
+		c, err := array.Concatenate(parts, mem)
+		if err != nil {
+			return nil, err
+		}
+		cols[i] = c
+	}
+	return array.NewRecordBatch(schema, cols, rows), nil
 }
