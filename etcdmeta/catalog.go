@@ -64,6 +64,9 @@ type Table struct {
 	// Aggregations are the table's AGGREGATIONS clause; Locations the files it was imported from.
 	Aggregations []Aggregation `json:"aggregations,omitempty"`
 	Locations    []string      `json:"locations,omitempty"`
+	// UniqueKey names the columns of the table's UNIQUE KEY: every index keeps one row per key, the last
+	// written (or the one with the greatest __seq column).
+	UniqueKey []string `json:"unique_key,omitempty"`
 	CreatedAt    time.Time     `json:"created_at"`
 }
 
@@ -97,6 +100,7 @@ func (t Table) clone() Table {
 	t.Indexes = idx
 	t.Aggregations = append([]Aggregation(nil), t.Aggregations...)
 	t.Locations = append([]string(nil), t.Locations...)
+	t.UniqueKey = append([]string(nil), t.UniqueKey...)
 	return t
 }
 
@@ -118,6 +122,11 @@ func validateTable(t Table) error {
 			return fmt.Errorf("etcdmeta: table %s.%s: duplicate column %q", t.Schema, t.Name, c.Name)
 		}
 		cols[c.Name] = true
+	}
+	for _, c := range t.UniqueKey {
+		if !cols[c] {
+			return fmt.Errorf("etcdmeta: table %s.%s: unique key names unknown column %q", t.Schema, t.Name, c)
+		}
 	}
 	idx := make(map[string]bool, len(t.Indexes))
 	for _, ix := range t.Indexes {

@@ -286,3 +286,29 @@ func (m *MemoryScan) Children() []Node { return nil }
 func (m *MemoryScan) Explain() string {
 	return fmt.Sprintf("MemoryScan, table: %s, rows: %d", m.Table, len(m.Rows))
 }
+
+// LastRowByUniqueKey reads the files of a scan of a table with a UNIQUE KEY merged in key order, keeping one row
+// per unique key: the one with the greatest __seq, or else the one written last. The planner puts it above a
+// scan only when that scan has chunks that compaction has not yet merged (partitions alone hold one row per key).
+type LastRowByUniqueKey struct {
+	base
+	Input *Scan
+	Key   []int // table columns (indexes into Input.TableColumns) of the index's sort key
+	// Prefix is how many leading Key columns are the unique key; Seq is the table column __seq, or -1.
+	Prefix int
+	Seq    int
+}
+
+func (l *LastRowByUniqueKey) Fields() []Field  { return l.Input.Fields() }
+func (l *LastRowByUniqueKey) Children() []Node { return []Node{l.Input} }
+func (l *LastRowByUniqueKey) Explain() string {
+	names := make([]string, l.Prefix)
+	for i, c := range l.Key[:l.Prefix] {
+		names[i] = l.Input.TableColumns[c].Name
+	}
+	s := "LastRowByUniqueKey, key: [" + strings.Join(names, ", ") + "]"
+	if l.Seq >= 0 {
+		s += ", seq: " + l.Input.TableColumns[l.Seq].Name
+	}
+	return s
+}

@@ -21,6 +21,16 @@ type scope struct {
 	fields        []planner.Field
 }
 
+// index returns the position of the column named name (in any case), or -1.
+func (s *scope) index(name string) int {
+	for i, f := range s.fields {
+		if strings.EqualFold(f.Name, name) {
+			return i
+		}
+	}
+	return -1
+}
+
 func (s *scope) resolve(col *sqlparser.ColName, clause string) (*planner.ColumnRef, error) {
 	name := col.Name.String()
 	unknown := func() error {

@@ -1,7 +1,9 @@
 package sqlfront
 
 import (
+	"cmp"
 	"context"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -144,9 +146,7 @@ func (b *selectBinder) bind(sel *sqlparser.Select) (planner.Node, error) {
 				below = append(below, having)
 			}
 		}
-		var scan *planner.Scan
-		scan, remap = b.scan(below, scanRanges(where))
-		node = scan
+		node, remap = b.scan(below, scanRanges(where))
 	}
 	if where != nil {
 		node = &planner.Filter{Input: node, Predicate: remapColumns(where, remap)}
@@ -416,8 +416,9 @@ func limitValues(l *sqlparser.Limit) (offset, count int64, err error) {
 }
 
 // scan builds the table scan reading only the columns that exprs use, and the map from table column index to
-// scan output index.
-func (b *selectBinder) scan(exprs []planner.Expr, ranges []planner.ColumnRange) (*planner.Scan, map[int]int) {
+// scan output index. On a table with a UNIQUE KEY whose newest rows are still in chunks, the scan goes under a
+// LastRowByUniqueKey that merges them with the partitions.
+func (b *selectBinder) scan(exprs []planner.Expr, ranges []planner.ColumnRange) (planner.Node, map[int]int) {
 	used := map[int]bool{}
 	for _, e := range exprs {
 		collectColumns(e, used)
@@ -426,8 +427,10 @@ func (b *selectBinder) scan(exprs []planner.Expr, ranges []planner.ColumnRange) 
 		Schema: b.scope.schema, Table: b.scope.table, TableID: b.table.ID,
 		TableColumns: b.scope.fields,
 	}
+	var ix etcdmeta.Index
 	if len(b.table.Indexes) > 0 {
-		s.IndexID, s.IndexName = b.table.Indexes[0].ID, b.table.Indexes[0].Name
+		ix = b.table.Indexes[0]
+		s.IndexID, s.IndexName = ix.ID, ix.Name
 	}
 	remap := map[int]int{}
 	for i := range b.scope.fields {
@@ -436,18 +439,47 @@ func (b *selectBinder) scan(exprs []planner.Expr, ranges []planner.ColumnRange) 
 			s.Projection = append(s.Projection, i)
 		}
 	}
-	s.Ranges = ranges
+	var chunks []etcdmeta.Chunk
+	fresh := false
 	for _, c := range b.snap.Chunks(b.table.ID) {
-		if c.IndexID != s.IndexID {
-			continue
+		if c.IndexID == s.IndexID {
+			chunks = append(chunks, c)
+			fresh = fresh || c.Level == 0
 		}
+	}
+	unique := len(b.table.UniqueKey) > 0 && fresh
+	if unique {
+		// A newer row replaces an older one of its key: pruning either by a column outside the key could bring
+		// back a row its replacement has hidden, so only ranges on key columns prune. Partitions are older than
+		// any chunk not yet merged into them, and the merge wants its inputs oldest first.
+		var keyRanges []planner.ColumnRange
+		for _, r := range ranges {
+			if slices.Contains(b.table.UniqueKey, b.scope.fields[r.Column].Name) {
+				keyRanges = append(keyRanges, r)
+			}
+		}
+		ranges = keyRanges
+		slices.SortStableFunc(chunks, func(x, y etcdmeta.Chunk) int { return cmp.Compare(y.Level, x.Level) })
+	}
+	s.Ranges = ranges
+	for _, c := range chunks {
 		if !chunkMayMatch(c, s.TableColumns, ranges) {
 			s.ChunksPruned++
 			continue
 		}
 		s.Chunks = append(s.Chunks, planner.Chunk{ID: c.ID, File: c.File, Rows: c.Rows})
 	}
-	return s, remap
+	if !unique || len(s.Chunks) < 2 {
+		return s, remap
+	}
+	lr := &planner.LastRowByUniqueKey{Input: s, Prefix: len(b.table.UniqueKey), Seq: -1}
+	for _, name := range ix.Columns {
+		lr.Key = append(lr.Key, b.scope.index(name))
+	}
+	if seq := b.scope.index(SeqColumn); seq >= 0 && b.scope.fields[seq].Type.Kind == sqltype.KindInt {
+		lr.Seq = seq
+	}
+	return lr, remap
 }
 
 func collectColumns(e planner.Expr, used map[int]bool) {

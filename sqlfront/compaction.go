@@ -179,13 +179,16 @@ func (e *Engine) compactIndex(ctx context.Context, t etcdmeta.Table, ix etcdmeta
 	for i, k := range iw.layout.Key {
 		key[i] = indexOf(iw.layout.Columns, k)
 	}
-	inputs := append([]etcdmeta.Chunk(nil), fresh...)
+	// Inputs go oldest first (partitions, then chunks in the order they were written), which is what decides
+	// the row kept per unique key when no __seq does.
+	var inputs []etcdmeta.Chunk
 	span, spanKnown := keySpan(fresh, key[0], fields)
 	for _, p := range parts {
 		if !spanKnown || noBounds(p, key[0]) || chunkMayMatch(p, fields, []planner.ColumnRange{{Column: key[0], Range: span}}) {
 			inputs = append(inputs, p)
 		}
 	}
+	inputs = append(inputs, fresh...)
 	var rollups []storage.RollupSpec
 	for _, r := range iw.layout.Rollup {
 		rollups = append(rollups, storage.RollupSpec{Column: r.Column, Func: r.Func})
@@ -211,7 +214,7 @@ func (e *Engine) compactIndex(ctx context.Context, t etcdmeta.Table, ix etcdmeta
 	}
 	var ids []uint64
 	out, err := e.cfg.Data.Merge(ctx, storage.MergeSpec{
-		TableID: t.ID, Inputs: paths, Cols: iw.cols, Key: key, Rollup: rollups, MaxRows: maxRows,
+		TableID: t.ID, Inputs: paths, Cols: iw.cols, Key: key, Rollup: rollups, Unique: iw.layout.Unique, MaxRows: maxRows,
 		NextID: func() (uint64, error) {
 			id, err := e.cfg.Catalog.AllocateIDs(ctx, 1)
 			ids = append(ids, id)

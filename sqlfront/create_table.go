@@ -3,6 +3,7 @@ package sqlfront
 import (
 	"context"
 	"errors"
+	"slices"
 	"strings"
 
 	"vitess.io/vitess/go/mysql/sqlerror"
@@ -116,8 +117,6 @@ func tableDefinition(sess *Session, s *sqlparser.CreateTable, tail *createTableT
 		return t, notSupported("constraints in CREATE TABLE")
 	case s.TableSpec.PartitionOption != nil:
 		return t, notSupported("PARTITION BY")
-	case len(tail.UniqueKey) > 0:
-		return t, notSupported("UNIQUE KEY (last-row-wins tables arrive with compaction)")
 	case tail.PartitionedIndex != nil:
 		return t, notSupported("ADD TO PARTITIONED INDEX")
 	}
@@ -166,6 +165,37 @@ func tableDefinition(sess *Session, s *sqlparser.CreateTable, tail *createTableT
 		aggregated[c.Name] = true
 		t.Aggregations = append(t.Aggregations, etcdmeta.Aggregation{Func: a.Func, Column: c.Name})
 	}
+	// UNIQUE KEY: the default index sorts by the key first, so that the rows of one key meet in every merge.
+	for _, cn := range tail.UniqueKey {
+		c, err := column(cn, "UNIQUE KEY")
+		if err != nil {
+			return t, err
+		}
+		if slices.Contains(t.UniqueKey, c.Name) {
+			return t, sqlerr.New(sqlerr.DupFieldName, "Duplicate column name '%s' in UNIQUE KEY", c.Name)
+		}
+		t.UniqueKey = append(t.UniqueKey, c.Name)
+	}
+	if len(t.UniqueKey) > 0 {
+		// As in a PRIMARY KEY, the key's columns hold no NULL: every row has a key to be replaced by.
+		for i := range t.Columns {
+			if slices.Contains(t.UniqueKey, t.Columns[i].Name) {
+				t.Columns[i].NotNull = true
+			}
+		}
+		if seq, ok := byName[strings.ToLower(SeqColumn)]; ok {
+			if typ, _ := sqltype.Parse(seq.Type); typ.Kind != sqltype.KindInt {
+				return t, sqlerr.New(sqlerr.WrongUsage, "column %s orders the writes of a UNIQUE KEY table and must be an integer, not %s", seq.Name, seq.Type)
+			}
+		}
+		key := append([]string(nil), t.UniqueKey...)
+		for _, c := range all {
+			if !slices.Contains(key, c) {
+				key = append(key, c)
+			}
+		}
+		all = key
+	}
 	t.Indexes = []etcdmeta.Index{{Name: "default", Columns: all}}
 	addIndex := func(name string, cols []string, aggregate bool) error {
 		for _, ix := range t.Indexes {
@@ -186,6 +216,9 @@ func tableDefinition(sess *Session, s *sqlparser.CreateTable, tail *createTableT
 		}
 		if aggregate && len(t.Aggregations) == 0 {
 			return sqlerr.New(sqlerr.WrongUsage, "AGGREGATE INDEX %s needs the table's AGGREGATIONS clause", name)
+		}
+		if err := checkUniqueIndex(t, ix); err != nil {
+			return err
 		}
 		t.Indexes = append(t.Indexes, ix)
 		return nil
@@ -259,6 +292,9 @@ func (e *Engine) alterTable(ctx context.Context, sess *Session, s *sqlparser.Alt
 	if ix.Name == "" {
 		ix.Name = ix.Columns[0]
 	}
+	if err := checkUniqueIndex(t, ix); err != nil {
+		return nil, err
+	}
 	for _, x := range t.Indexes {
 		if strings.EqualFold(x.Name, ix.Name) {
 			return nil, sqlerr.New(errDupKeyName, "Duplicate key name '%s'", ix.Name)
@@ -276,6 +312,31 @@ func (e *Engine) alterTable(ctx context.Context, sess *Session, s *sqlparser.Alt
 		return nil, err
 	}
 	return &Result{}, nil
+}
+
+// SeqColumn is the column that, when a UNIQUE KEY table has it, orders the writes: of two rows with one key, the
+// one with the greater __seq is kept, whatever order they arrived in.
+const SeqColumn = "__seq"
+
+// checkUniqueIndex checks an index of a table with a UNIQUE KEY: its key must start with the unique key's
+// columns (in any order), which is what lets a merge meet every row of one key; and it cannot roll rows up,
+// since a replaced row's contribution could not be taken back out of a sum.
+func checkUniqueIndex(t etcdmeta.Table, ix etcdmeta.Index) error {
+	if len(t.UniqueKey) == 0 {
+		return nil
+	}
+	if ix.Aggregate {
+		return sqlerr.New(sqlerr.NotSupportedYet, "AGGREGATE INDEX %s on a table with a UNIQUE KEY: a replaced row cannot be taken out of a roll-up", ix.Name)
+	}
+	n := len(t.UniqueKey)
+	prefix := ix.Columns[:min(n, len(ix.Columns))]
+	for _, c := range t.UniqueKey {
+		if !slices.Contains(prefix, c) {
+			return sqlerr.New(sqlerr.WrongUsage, "INDEX %s of a table with UNIQUE KEY (%s) must start with the unique key's columns",
+				ix.Name, strings.Join(t.UniqueKey, ", "))
+		}
+	}
+	return nil
 }
 
 func indexKind(t sqlparser.IndexType) string {

@@ -51,6 +51,14 @@ func indexWrites(t etcdmeta.Table, cols []storage.Column) ([]indexWrite, error) 
 			}
 			w.layout.Key = append(w.layout.Key, p)
 		}
+		if len(t.UniqueKey) > 0 {
+			w.layout.Unique = &storage.UniqueSpec{Prefix: len(t.UniqueKey), Seq: -1}
+			for i, c := range cols {
+				if strings.EqualFold(c.Name, SeqColumn) && c.Type.Kind == sqltype.KindInt {
+					w.layout.Unique.Seq = i
+				}
+			}
+		}
 		if ix.Aggregate {
 			w.layout.Columns = append(w.layout.Columns, w.layout.Key...)
 			for _, a := range t.Aggregations {

@@ -113,7 +113,7 @@ func storageColumns(t etcdmeta.Table) ([]storage.Column, error) {
 		if err != nil {
 			return nil, sqlerr.New(sqlerr.Unknown, "catalog: column %s.%s.%s: %v", t.Schema, t.Name, c.Name, err)
 		}
-		cols[i] = storage.Column{Name: c.Name, Type: typ}
+		cols[i] = storage.Column{Name: c.Name, Type: typ, NotNull: c.NotNull}
 	}
 	return cols, nil
 }

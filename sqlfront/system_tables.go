@@ -54,7 +54,7 @@ var systemTables = map[string]systemTable{
 	"system.tables": {
 		cols: []planner.Field{textCol("table_schema"), textCol("table_name"), bigintCol("table_id"), bigintCol("columns"),
 			bigintCol("indexes"), bigintCol("chunks"), bigintCol("row_count"), bigintCol("bytes"), textCol("locations"),
-			{Name: "created_at", Type: sqltype.Timestamp}},
+			{Name: "created_at", Type: sqltype.Timestamp}, textCol("unique_key")},
 		rows: func(_ *Engine, snap *etcdmeta.Snapshot) [][]any {
 			var out [][]any
 			for _, t := range allTables(snap) {
@@ -67,8 +67,12 @@ var systemTables = map[string]systemTable{
 				if len(t.Locations) > 0 {
 					locs = strings.Join(t.Locations, ", ")
 				}
+				var unique any
+				if len(t.UniqueKey) > 0 {
+					unique = strings.Join(t.UniqueKey, ", ")
+				}
 				out = append(out, []any{t.Schema, t.Name, int64(t.ID), int64(len(t.Columns)), int64(len(t.Indexes)),
-					int64(len(cs)), rows, bytes, locs, t.CreatedAt.UnixMicro()})
+					int64(len(cs)), rows, bytes, locs, t.CreatedAt.UnixMicro(), unique})
 			}
 			return out
 		},

@@ -222,16 +222,16 @@ func TestExtremeValues(t *testing.T) {
 		col    Column
 		values []any
 	}{
-		{Column{"i", sqltype.BigInt}, []any{int64(math.MinInt64), int64(math.MaxInt64), int64(0), int64(-1), nil, int64(1)}},
-		{Column{"d38", sqltype.Decimal(38, 10)}, []any{
+		{Column{Name: "i", Type: sqltype.BigInt}, []any{int64(math.MinInt64), int64(math.MaxInt64), int64(0), int64(-1), nil, int64(1)}},
+		{Column{Name: "d38", Type: sqltype.Decimal(38, 10)}, []any{
 			"9999999999999999999999999999.9999999999", "-9999999999999999999999999999.9999999999",
 			"-0.0000000001", "0", nil, "1234567890123456789012345678.0123456789"}},
-		{Column{"d18", sqltype.Decimal(18, 2)}, []any{"9999999999999999.99", "-9999999999999999.99", "-0.01", "0", nil, "-42.5"}},
-		{Column{"d1", sqltype.Decimal(1, 0)}, []any{"9", "-9", "0", "-1", nil, "1"}},
-		{Column{"s", sqltype.Text}, []any{"", long, "héllo, 世界, 🦆", "\x00nul inside\x00", nil, ""}},
-		{Column{"f", sqltype.Double}, []any{math.NaN(), math.Inf(1), math.Inf(-1), math.Copysign(0, -1), nil, math.SmallestNonzeroFloat64}},
-		{Column{"ts", sqltype.Timestamp}, []any{int64(-1), int64(-62135596800000000), int64(math.MinInt64 + 1), int64(0), nil, int64(253402300799999999)}},
-		{Column{"b", sqltype.Boolean}, []any{true, false, true, true, nil, false}},
+		{Column{Name: "d18", Type: sqltype.Decimal(18, 2)}, []any{"9999999999999999.99", "-9999999999999999.99", "-0.01", "0", nil, "-42.5"}},
+		{Column{Name: "d1", Type: sqltype.Decimal(1, 0)}, []any{"9", "-9", "0", "-1", nil, "1"}},
+		{Column{Name: "s", Type: sqltype.Text}, []any{"", long, "héllo, 世界, 🦆", "\x00nul inside\x00", nil, ""}},
+		{Column{Name: "f", Type: sqltype.Double}, []any{math.NaN(), math.Inf(1), math.Inf(-1), math.Copysign(0, -1), nil, math.SmallestNonzeroFloat64}},
+		{Column{Name: "ts", Type: sqltype.Timestamp}, []any{int64(-1), int64(-62135596800000000), int64(math.MinInt64 + 1), int64(0), nil, int64(253402300799999999)}},
+		{Column{Name: "b", Type: sqltype.Boolean}, []any{true, false, true, true, nil, false}},
 	}
 	var cols []Column
 	var arrs []arrow.Array
@@ -268,7 +268,7 @@ func TestDecimalOutOfPrecision(t *testing.T) {
 // writeOutOfRangeDecimal writes a chunk that fails while encoding, after its temp file was created.
 func writeOutOfRangeDecimal(t *testing.T, s *Store) {
 	t.Helper()
-	cols := []Column{{"d", sqltype.Decimal(18, 0)}}
+	cols := []Column{{Name: "d", Type: sqltype.Decimal(18, 0)}}
 	b := array.NewDecimal128Builder(memory.DefaultAllocator, &arrow.Decimal128Type{Precision: 18, Scale: 0})
 	b.Append(decimal128.FromI64(1))
 	b.Append(decimal128.FromBigInt(new(big.Int).Lsh(big.NewInt(1), 70)))
@@ -475,7 +475,7 @@ func TestPageSize(t *testing.T) {
 // in one chunk, and both read back.
 func TestDictionaryFallback(t *testing.T) {
 	s := openStore(t, WithRowGroupRows(200000))
-	cols := []Column{{"note", sqltype.Text}, {"id", sqltype.BigInt}}
+	cols := []Column{{Name: "note", Type: sqltype.Text}, {Name: "id", Type: sqltype.BigInt}}
 	fi, want := writeRandom(t, s, 1, 1, cols, 150000, 21)
 	defer releaseAll(want)
 	pf := openParquet(t, s, fi.Path)
@@ -505,13 +505,13 @@ func TestSchemaMismatch(t *testing.T) {
 		cols []Column
 		msg  string
 	}{
-		{"int read as double", with(0, Column{"id", sqltype.Double}), `column "id" of t0000000000000001/c0000000000000001.parquet holds INT64 INT(64,true), but the table declares double (stored as DOUBLE)`},
-		{"decimal scale", with(1, Column{"amount", sqltype.Decimal(18, 3)}), `column "amount"`},
-		{"decimal width", with(1, Column{"amount", sqltype.Decimal(20, 2)}), `holds INT64 DECIMAL(18,2), but the table declares decimal(20,2)`},
-		{"string read as int", with(3, Column{"city", sqltype.BigInt}), `column "city"`},
-		{"timestamp read as int", with(4, Column{"at", sqltype.BigInt}), `column "at"`},
-		{"bool read as string", with(5, Column{"flag", sqltype.Text}), `column "flag"`},
-		{"missing column", append(slices.Clone(allTypesColumns), Column{"zip", sqltype.Text}), `has no column "zip"`},
+		{"int read as double", with(0, Column{Name: "id", Type: sqltype.Double}), `column "id" of t0000000000000001/c0000000000000001.parquet holds INT64 INT(64,true), but the table declares double (stored as DOUBLE)`},
+		{"decimal scale", with(1, Column{Name: "amount", Type: sqltype.Decimal(18, 3)}), `column "amount"`},
+		{"decimal width", with(1, Column{Name: "amount", Type: sqltype.Decimal(20, 2)}), `holds INT64 DECIMAL(18,2), but the table declares decimal(20,2)`},
+		{"string read as int", with(3, Column{Name: "city", Type: sqltype.BigInt}), `column "city"`},
+		{"timestamp read as int", with(4, Column{Name: "at", Type: sqltype.BigInt}), `column "at"`},
+		{"bool read as string", with(5, Column{Name: "flag", Type: sqltype.Text}), `column "flag"`},
+		{"missing column", append(slices.Clone(allTypesColumns), Column{Name: "zip", Type: sqltype.Text}), `has no column "zip"`},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
@@ -560,8 +560,8 @@ func TestBadArguments(t *testing.T) {
 	for name, cols := range map[string][]Column{
 		"no columns":      nil,
 		"fewer columns":   allTypesColumns[:3],
-		"other type":      append([]Column{{"id", sqltype.Double}}, allTypesColumns[1:]...),
-		"duplicate names": append(slices.Clone(allTypesColumns[:8]), Column{"id", sqltype.Text}),
+		"other type":      append([]Column{{Name: "id", Type: sqltype.Double}}, allTypesColumns[1:]...),
+		"duplicate names": append(slices.Clone(allTypesColumns[:8]), Column{Name: "id", Type: sqltype.Text}),
 	} {
 		if _, err := s.WriteChunk(5, 5, cols, batches); err == nil {
 			t.Errorf("%s: WriteChunk succeeded", name)

@@ -497,6 +497,9 @@ func parseHeader(path string, line int, hdr []byte, cols []Column, delim byte) (
 	}
 	for c, ok := range seen {
 		if !ok {
+			if cols[c].NotNull {
+				return csvLayout{}, sqlerr.New(sqlerr.BadNull, "%s:%d: Column '%s' cannot be null, and the header does not name it", path, line, cols[c].Name)
+			}
 			layout.missing = append(layout.missing, c)
 		}
 	}
@@ -640,8 +643,9 @@ func (sc *csvScanner) field(b []byte, i int) (csvField, error) {
 
 // csvColumn appends one table column's values.
 type csvColumn struct {
-	name   string
-	typ    sqltype.Type
+	name    string
+	typ     sqltype.Type
+	notNull bool
 	lo, hi int64 // integer range
 
 	builder array.Builder
@@ -673,7 +677,7 @@ func newCSVParser(path string, cols []Column, layout csvLayout, opts CSVOptions,
 	}
 	for i, c := range cols {
 		pc := &p.cols[i]
-		pc.name, pc.typ = c.Name, c.Type
+		pc.name, pc.typ, pc.notNull = c.Name, c.Type, c.NotNull
 		pc.lo, pc.hi = c.Type.IntRange()
 		pc.builder = array.NewBuilder(opts.Mem, c.Type.Arrow())
 		switch b := pc.builder.(type) {
@@ -836,6 +840,9 @@ func (p *csvParser) record(b []byte, i, line int) (nf, nextLine, next int, err e
 func (p *csvParser) appendField(ci int, v []byte, quoted bool, line int) error {
 	c := &p.cols[ci]
 	if len(v) == 0 && (!quoted || c.strs == nil) || !quoted && len(v) == 2 && v[0] == '\\' && v[1] == 'N' {
+		if c.notNull {
+			return sqlerr.New(sqlerr.BadNull, "%s:%d: Column '%s' cannot be null", p.path, line, c.name)
+		}
 		c.builder.AppendNull()
 		return nil
 	}

@@ -197,6 +197,25 @@ func TestCSVValueErrors(t *testing.T) {
 	}
 }
 
+func TestCSVNotNull(t *testing.T) {
+	cols := csvCols(t, "id int", "name text")
+	cols[0].NotNull = true
+	for _, tc := range []struct{ name, file, msg string }{
+		{"empty field", "id,name\n1,a\n,b\n", "a.csv:3: Column 'id' cannot be null"},
+		{"backslash N", "id,name\n1,a\n2,b\n\\N,c\n", "a.csv:4: Column 'id' cannot be null"},
+		{"column not in the header", "name\na\n", "a.csv:1: Column 'id' cannot be null, and the header does not name it"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			checkCSVError(t, readCSV(t, "a.csv", tc.file, cols, CSVOptions{Header: true}).err, 1048, tc.msg)
+		})
+	}
+	// A quoted empty field is the empty string, not NULL, in a text column that may not be NULL.
+	cols[1].NotNull = true
+	if got := readCSV(t, "a.csv", "id,name\n1,\"\"\n", cols, CSVOptions{Header: true}); got.err != nil {
+		t.Fatal(got.err)
+	}
+}
+
 // checkCSVError checks a MySQL error's number and that its message ends with msg (the path's directory aside).
 func checkCSVError(t testing.TB, err error, code int, msg string) {
 	t.Helper()

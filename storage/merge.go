@@ -20,16 +20,27 @@ import (
 // sorted files.
 type MergeSpec struct {
 	TableID uint64
-	Inputs  []string // chunk paths, all with the columns Cols
-	Cols    []Column
-	Key     []int        // positions in Cols of the sort key
-	Rollup  []RollupSpec // for aggregate indexes: how non-key columns roll up (Column is a position in Cols)
+	// Inputs are chunk paths, all with the columns Cols, oldest first: with Unique, a later input's row replaces
+	// an earlier one of the same unique key.
+	Inputs []string
+	Cols   []Column
+	Key    []int        // positions in Cols of the sort key
+	Rollup []RollupSpec // for aggregate indexes: how non-key columns roll up (Column is a position in Cols)
+	Unique *UniqueSpec  // for tables with a unique key: keep the last row per key (Seq is a position in Cols)
 	// MaxRows caps the rows of each output file; files are cut only between different keys, so equal keys (and
 	// their roll-up) never span two files.
 	MaxRows int
 	// NextID names each output file; it is called once per file.
 	NextID func() (uint64, error)
 	Mem    memory.Allocator
+}
+
+// UniqueSpec describes a table with a unique key, whose indexes keep one row per key: the key is the first
+// Prefix columns of the sort key, and of several rows with one key the row with the greatest Seq wins (Seq is
+// the position of the __seq column, or -1 for none); on equal Seq the row written last wins.
+type UniqueSpec struct {
+	Prefix int
+	Seq    int
 }
 
 // Merge runs a k-way merge of spec.Inputs and writes the output files (durably, as WriteChunk does). Memory is
@@ -53,43 +64,19 @@ func (s *Store) Merge(ctx context.Context, spec MergeSpec) (out []FileInfo, err 
 	for i := range all {
 		all[i] = i
 	}
-	h := &mergeHeap{key: spec.Key}
-	defer func() {
-		for _, c := range h.cursors {
-			c.close()
-		}
-	}()
-	for _, p := range spec.Inputs {
-		r, err := s.OpenChunk(p, spec.Cols, ScanOptions{Columns: all, BatchSize: 4096, Mem: spec.Mem})
-		if err != nil {
-			return nil, err
-		}
-		c := &mergeCursor{r: r}
-		ok, err := c.advance()
-		if err != nil {
-			c.close()
-			return nil, err
-		}
-		if !ok {
-			c.close()
-			continue
-		}
-		h.cursors = append(h.cursors, c)
+	it, err := s.openMerge(spec.Inputs, spec.Cols, ScanOptions{Columns: all, BatchSize: 4096, Mem: spec.Mem}, spec.Key, spec.Unique)
+	if err != nil {
+		return nil, err
 	}
-	heap.Init(h)
+	defer it.close()
 
 	schema := arrowSchema(spec.Cols)
 	bld := array.NewRecordBuilder(spec.Mem, schema)
 	defer bld.Release()
 	rows := 0
-	var last *mergeCursor // the cursor the previous row came from, to compare keys at a cut
-	var lastBatch arrow.RecordBatch
-	var lastRow int
-	defer func() {
-		if lastBatch != nil {
-			lastBatch.Release()
-		}
-	}()
+	var prev batchRef // the previous row, to compare keys at a cut
+	defer prev.set(nil)
+	var prevRow int
 	flush := func() error {
 		if rows == 0 {
 			return nil
@@ -116,43 +103,293 @@ func (s *Store) Merge(ctx context.Context, spec MergeSpec) (out []FileInfo, err 
 		rows = 0
 		return nil
 	}
-	for n := 0; h.Len() > 0; n++ {
+	for n := 0; ; n++ {
 		if n%4096 == 0 {
 			if err := ctx.Err(); err != nil {
 				return out, err
 			}
 		}
-		c := h.cursors[0]
-		if rows >= spec.MaxRows && last != nil && compareKeys(lastBatch, lastRow, c.batch, c.row, spec.Key) != 0 {
+		b, row, ok, err := it.next()
+		if err != nil {
+			return out, err
+		}
+		if !ok {
+			break
+		}
+		if rows >= spec.MaxRows && prev.b != nil && compareKeys(prev.b, prevRow, b, row, spec.Key) != 0 {
 			if err := flush(); err != nil {
 				return out, err
 			}
 		}
 		for col := range spec.Cols {
-			sqltype.AppendFrom(bld.Field(col), c.batch.Column(col), c.row)
+			sqltype.AppendFrom(bld.Field(col), b.Column(col), row)
 		}
 		rows++
-		// Remember this row for the next cut test; the batch is kept alive while it is referenced.
-		if lastBatch != c.batch {
-			if lastBatch != nil {
-				lastBatch.Release()
-			}
-			lastBatch = c.batch
-			lastBatch.Retain()
-		}
-		last, lastRow = c, c.row
-		ok, err := c.advance()
-		if err != nil {
-			return out, err
-		}
-		if ok {
-			heap.Fix(h, 0)
-		} else {
-			c.close()
-			heap.Pop(h)
-		}
+		prev.set(b)
+		prevRow = row
 	}
 	return out, flush()
+}
+
+// MergedReader streams the rows of several chunk files of one index in key order, keeping one row per unique
+// key when the table has one: the read side of a table whose newest rows replace older ones before compaction
+// has merged them (Cube Store's LastRowByUniqueKey over a MergeSort).
+type MergedReader struct {
+	it        *mergeIter
+	out       int // the first out columns read are the ones asked for
+	bld       *array.RecordBuilder
+	schema    *arrow.Schema
+	batchSize int
+	batch     arrow.RecordBatch
+}
+
+// OpenMerged opens the chunk files paths (oldest first), whose columns are cols, for a merged read in the order
+// of key (positions in cols). opts.Columns are the columns returned; the key and unique columns are read as well
+// when they are not among them. Ranges prune row groups as for OpenChunk: with a unique key, only ranges on key
+// columns may be given, since pruning a newer row by another column would resurrect the older one it replaced.
+func (s *Store) OpenMerged(paths []string, cols []Column, opts ScanOptions, key []int, unique *UniqueSpec) (*MergedReader, error) {
+	read := append([]int(nil), opts.Columns...)
+	pos := func(c int) int {
+		if i := indexOf(read, c); i >= 0 {
+			return i
+		}
+		read = append(read, c)
+		return len(read) - 1
+	}
+	rkey := make([]int, len(key))
+	for i, k := range key {
+		if k < 0 || k >= len(cols) {
+			return nil, fmt.Errorf("storage: merged read: key column %d of %d", k, len(cols))
+		}
+		rkey[i] = pos(k)
+	}
+	var ru *UniqueSpec
+	if unique != nil {
+		if unique.Prefix < 1 || unique.Prefix > len(key) {
+			return nil, fmt.Errorf("storage: merged read: unique prefix %d of a %d-column key", unique.Prefix, len(key))
+		}
+		ru = &UniqueSpec{Prefix: unique.Prefix, Seq: -1}
+		if unique.Seq >= 0 {
+			ru.Seq = pos(unique.Seq)
+		}
+	}
+	ropts := opts
+	ropts.Columns = read
+	ropts.BatchSize = 4096
+	it, err := s.openMerge(paths, cols, ropts, rkey, ru)
+	if err != nil {
+		return nil, err
+	}
+	projected := make([]Column, len(opts.Columns))
+	for i, c := range opts.Columns {
+		projected[i] = cols[c]
+	}
+	m := &MergedReader{it: it, out: len(opts.Columns), schema: arrowSchema(projected), batchSize: opts.BatchSize}
+	if m.batchSize == 0 {
+		m.batchSize = DefaultBatchSize
+	}
+	m.bld = array.NewRecordBuilder(opts.Mem, m.schema)
+	return m, nil
+}
+
+// Schema returns the schema of the batches: the columns asked for.
+func (m *MergedReader) Schema() *arrow.Schema { return m.schema }
+
+// Next returns the next batch, or io.EOF after the last; the batch is valid until the next call to Next or Close.
+func (m *MergedReader) Next() (arrow.RecordBatch, error) {
+	if m.batch != nil {
+		m.batch.Release()
+		m.batch = nil
+	}
+	rows := 0
+	for rows < m.batchSize {
+		b, row, ok, err := m.it.next()
+		if err != nil {
+			return nil, err
+		}
+		if !ok {
+			break
+		}
+		for c := 0; c < m.out; c++ {
+			sqltype.AppendFrom(m.bld.Field(c), b.Column(c), row)
+		}
+		rows++
+	}
+	if rows == 0 {
+		return nil, io.EOF
+	}
+	if m.out == 0 {
+		m.batch = array.NewRecordBatch(m.schema, nil, int64(rows))
+	} else {
+		m.batch = m.bld.NewRecordBatch()
+	}
+	return m.batch, nil
+}
+
+// Stats sums what the merged files' readers read.
+func (m *MergedReader) Stats() ReadStats { return m.it.stats() }
+
+// Close releases everything the reader holds.
+func (m *MergedReader) Close() error {
+	if m.batch != nil {
+		m.batch.Release()
+		m.batch = nil
+	}
+	m.bld.Release()
+	return m.it.close()
+}
+
+// mergeIter yields the rows of several sorted files in key order, one row per unique key when unique is set.
+type mergeIter struct {
+	h       *mergeHeap
+	unique  *UniqueSpec
+	all     []*mergeCursor // every cursor opened, for stats and close
+	pending *mergeCursor   // the cursor whose current row was returned last: advanced on the next call
+	// With a unique key: the best row so far of the current key, and the row returned last.
+	cand, ret       batchRef
+	candRow, retRow int
+	candSrc         int
+}
+
+// batchRef holds a reference to a batch so that rows of it stay valid after their reader has moved on.
+type batchRef struct{ b arrow.RecordBatch }
+
+func (r *batchRef) set(b arrow.RecordBatch) {
+	if r.b == b {
+		return
+	}
+	if r.b != nil {
+		r.b.Release()
+	}
+	r.b = b
+	if b != nil {
+		b.Retain()
+	}
+}
+
+func (s *Store) openMerge(paths []string, cols []Column, opts ScanOptions, key []int, unique *UniqueSpec) (*mergeIter, error) {
+	it := &mergeIter{h: &mergeHeap{key: key}, unique: unique}
+	for i, p := range paths {
+		r, err := s.OpenChunk(p, cols, opts)
+		if err != nil {
+			it.close()
+			return nil, err
+		}
+		c := &mergeCursor{r: r, src: i}
+		it.all = append(it.all, c)
+		ok, err := c.advance()
+		if err != nil {
+			it.close()
+			return nil, err
+		}
+		if ok {
+			it.h.cursors = append(it.h.cursors, c)
+		}
+	}
+	heap.Init(it.h)
+	return it, nil
+}
+
+// raw returns the next row of the k-way merge: its batch (valid until the next call), row and input number.
+func (it *mergeIter) raw() (arrow.RecordBatch, int, int, bool, error) {
+	if c := it.pending; c != nil {
+		it.pending = nil
+		ok, err := c.advance()
+		if err != nil {
+			return nil, 0, 0, false, err
+		}
+		if ok {
+			heap.Fix(it.h, 0)
+		} else {
+			heap.Pop(it.h)
+			if err := c.close(); err != nil {
+				return nil, 0, 0, false, err
+			}
+		}
+	}
+	if it.h.Len() == 0 {
+		return nil, 0, 0, false, nil
+	}
+	c := it.h.cursors[0]
+	it.pending = c
+	return c.batch, c.row, c.src, true, nil
+}
+
+// next returns the next row of the merged output; the batch is valid until the next call.
+func (it *mergeIter) next() (arrow.RecordBatch, int, bool, error) {
+	if it.unique == nil {
+		b, row, _, ok, err := it.raw()
+		return b, row, ok, err
+	}
+	it.ret.set(nil)
+	for {
+		b, row, src, ok, err := it.raw()
+		if err != nil {
+			return nil, 0, false, err
+		}
+		if !ok {
+			if it.cand.b == nil {
+				return nil, 0, false, nil
+			}
+			it.ret, it.retRow = it.cand, it.candRow
+			it.cand = batchRef{}
+			return it.ret.b, it.retRow, true, nil
+		}
+		switch {
+		case it.cand.b == nil:
+		case compareKeys(it.cand.b, it.candRow, b, row, it.h.key[:it.unique.Prefix]) == 0:
+			if !it.replaces(b, row, src) {
+				continue
+			}
+		default:
+			// A new key: the best row of the previous one is the answer.
+			it.ret, it.retRow = it.cand, it.candRow
+			it.cand = batchRef{}
+			it.cand.set(b)
+			it.candRow, it.candSrc = row, src
+			return it.ret.b, it.retRow, true, nil
+		}
+		it.cand.set(b)
+		it.candRow, it.candSrc = row, src
+	}
+}
+
+// replaces reports whether row of b, from input src, wins over the candidate row of the same key: a greater
+// sequence number, or an equal one (both NULL included) in a later input.
+func (it *mergeIter) replaces(b arrow.RecordBatch, row, src int) bool {
+	if s := it.unique.Seq; s >= 0 {
+		if c := compareAcross(b.Column(s), row, it.cand.b.Column(s), it.candRow); c != 0 {
+			return c > 0
+		}
+	}
+	return src > it.candSrc
+}
+
+func (it *mergeIter) stats() ReadStats {
+	var st ReadStats
+	for _, c := range it.all {
+		if c.r != nil {
+			rs := c.r.Stats()
+			st.BytesRead += rs.BytesRead
+			st.RowGroups += rs.RowGroups
+			st.RowGroupsPruned += rs.RowGroupsPruned
+		} else {
+			st.BytesRead += c.final.BytesRead
+			st.RowGroups += c.final.RowGroups
+			st.RowGroupsPruned += c.final.RowGroupsPruned
+		}
+	}
+	return st
+}
+
+func (it *mergeIter) close() error {
+	it.cand.set(nil)
+	it.ret.set(nil)
+	var errs []error
+	for _, c := range it.all {
+		errs = append(errs, c.close())
+	}
+	return errors.Join(errs...)
 }
 
 // mergeCursor walks one input file row by row.
@@ -160,6 +397,8 @@ type mergeCursor struct {
 	r     *Reader
 	batch arrow.RecordBatch
 	row   int
+	src   int       // the input's position, oldest first
+	final ReadStats // the reader's figures once closed
 }
 
 // advance moves to the next row, reading the next batch when needed; false at the end of the file.
@@ -184,15 +423,18 @@ func (c *mergeCursor) advance() (bool, error) {
 	}
 }
 
-func (c *mergeCursor) close() {
-	if c.r != nil {
-		_ = c.r.Close()
-		c.r = nil
+func (c *mergeCursor) close() error {
+	if c.r == nil {
+		return nil
 	}
+	c.final = c.r.Stats()
+	err := c.r.Close()
+	c.r, c.batch = nil, nil
+	return err
 }
 
 // mergeHeap orders cursors by the key of their current row. Rows of equal keys come out in no particular order
-// of inputs, which regular and aggregate indexes do not need.
+// of inputs: aggregate indexes roll them up, and unique keys pick their winner by sequence and input.
 type mergeHeap struct {
 	cursors []*mergeCursor
 	key     []int

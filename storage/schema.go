@@ -16,6 +16,8 @@ import (
 type Column struct {
 	Name string
 	Type sqltype.Type
+	// NotNull makes the CSV reader refuse a NULL in the column; files do not record it.
+	NotNull bool
 }
 
 // ErrSchemaMismatch is wrapped by the errors OpenChunk returns when a file's columns do not match the columns

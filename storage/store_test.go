@@ -140,7 +140,7 @@ func TestRemove(t *testing.T) {
 
 // TestWriteFailsCleanly: writes that cannot complete leave no file, temp or final, behind.
 func TestWriteFailsCleanly(t *testing.T) {
-	cols := []Column{{"a", sqltype.BigInt}}
+	cols := []Column{{Name: "a", Type: sqltype.BigInt}}
 	mem := memory.DefaultAllocator
 
 	t.Run("table directory blocked by a file", func(t *testing.T) {
@@ -193,7 +193,7 @@ func TestWriteFailsCleanly(t *testing.T) {
 // and delete the table directory: no write may fail because its directory vanished.
 func TestConcurrentWritesAndRemoves(t *testing.T) {
 	s := openStore(t)
-	cols := []Column{{"a", sqltype.BigInt}, {"s", sqltype.Text}}
+	cols := []Column{{Name: "a", Type: sqltype.BigInt}, {Name: "s", Type: sqltype.Text}}
 	arrs := randomColumns(t, memory.DefaultAllocator, cols, 100, 0.2, newRand(3))
 	defer releaseAll(arrs)
 	batches := toBatches(cols, arrs, 100)
@@ -230,7 +230,7 @@ func newRand(seed uint64) *rand.Rand { return rand.New(rand.NewPCG(seed, 1)) }
 
 func TestErrorsNameTheFile(t *testing.T) {
 	s := openStore(t)
-	_, err := s.OpenChunk(ChunkPath(4, 5), []Column{{"a", sqltype.BigInt}}, ScanOptions{Mem: memory.DefaultAllocator})
+	_, err := s.OpenChunk(ChunkPath(4, 5), []Column{{Name: "a", Type: sqltype.BigInt}}, ScanOptions{Mem: memory.DefaultAllocator})
 	if err == nil || !strings.Contains(err.Error(), "c0000000000000005.parquet") {
 		t.Fatalf("err = %v, want it to name the file", err)
 	}

@@ -69,6 +69,11 @@ func Build(plan planner.Node, cfg Config) (Operator, *Stats, error) {
 }
 
 func build(n planner.Node, cfg Config, stats *Stats) (Operator, error) {
+	if lr, ok := n.(*planner.LastRowByUniqueKey); ok {
+		// The merge reads the scan's files itself: the Scan below it is its description, not an operator.
+		scan := &scanOp{node: lr.Input, cfg: cfg, stats: &stats.Nodes[lr.Input.ID()], unique: lr}
+		return &instrumented{op: scan, stats: &stats.Nodes[lr.ID()], name: lr.Explain()}, nil
+	}
 	children := make([]Operator, 0, 1)
 	for _, c := range n.Children() {
 		op, err := build(c, cfg, stats)

@@ -10,15 +10,24 @@ import (
 	"github.com/vcubedb/vcube/storage"
 )
 
-// scanOp reads a scan's chunks one after another.
+// scanOp reads a scan's chunks one after another; under a LastRowByUniqueKey (unique set) it reads them all at
+// once, merged in key order with one row per unique key.
 type scanOp struct {
 	node   *planner.Scan
 	cfg    Config
 	stats  *NodeStats
+	unique *planner.LastRowByUniqueKey
 	cols   []storage.Column
 	ranges []storage.ColumnRange
 	next   int // next chunk to open
-	reader *storage.Reader
+	reader chunkReader
+}
+
+// chunkReader is what scanOp reads from: one chunk file, or several merged.
+type chunkReader interface {
+	Next() (arrow.RecordBatch, error)
+	Stats() storage.ReadStats
+	Close() error
 }
 
 func (s *scanOp) Open(context.Context) error {
@@ -38,9 +47,22 @@ func (s *scanOp) Next(context.Context) (arrow.RecordBatch, error) {
 			if s.next == len(s.node.Chunks) {
 				return nil, io.EOF
 			}
-			r, err := s.cfg.Data.OpenChunk(s.node.Chunks[s.next].File, s.cols, storage.ScanOptions{
-				Columns: s.node.Projection, BatchSize: s.cfg.BatchSize, Mem: s.cfg.Mem, Ranges: s.ranges,
-			})
+			opts := storage.ScanOptions{Columns: s.node.Projection, BatchSize: s.cfg.BatchSize, Mem: s.cfg.Mem, Ranges: s.ranges}
+			if s.unique != nil {
+				paths := make([]string, len(s.node.Chunks))
+				for i, c := range s.node.Chunks {
+					paths[i] = c.File
+				}
+				r, err := s.cfg.Data.OpenMerged(paths, s.cols, opts, s.unique.Key,
+					&storage.UniqueSpec{Prefix: s.unique.Prefix, Seq: s.unique.Seq})
+				if err != nil {
+					return nil, err
+				}
+				s.next, s.reader = len(paths), r
+				s.stats.Files += int64(len(paths))
+				continue
+			}
+			r, err := s.cfg.Data.OpenChunk(s.node.Chunks[s.next].File, s.cols, opts)
 			if err != nil {
 				return nil, err
 			}

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"regexp"
 	"strconv"
+	"strings"
 
 	"vitess.io/vitess/go/mysql/sqlerror"
 )
@@ -38,15 +39,23 @@ func errorMessage(err error) string {
 	return err.Error()
 }
 
+// splitErrorPattern separates an error pattern into an error number and a message regular expression, either
+// of which may be empty: "1064", "^Unknown column", or "1048 cannot be null" (both must match).
+func splitErrorPattern(pattern string) (number, re string) {
+	head, rest, _ := strings.Cut(pattern, " ")
+	if isErrorNumber(head) {
+		return head, strings.TrimSpace(rest)
+	}
+	return "", pattern
+}
+
 // matchError returns why err does not satisfy pattern, or "" when it does.
 func matchError(pattern string, err error) string {
-	if pattern == "" {
-		return ""
-	}
-	if isErrorNumber(pattern) {
-		want, convErr := strconv.Atoi(pattern)
+	number, pat := splitErrorPattern(pattern)
+	if number != "" {
+		want, convErr := strconv.Atoi(number)
 		if convErr != nil {
-			return fmt.Sprintf("bad error number %s: %v", pattern, convErr)
+			return fmt.Sprintf("bad error number %s: %v", number, convErr)
 		}
 		got, ok := errorNumber(err)
 		switch {
@@ -55,24 +64,29 @@ func matchError(pattern string, err error) string {
 		case got != want:
 			return fmt.Sprintf("expected error %d, got error %d: %s", want, got, errorMessage(err))
 		}
+	}
+	if pat == "" {
 		return ""
 	}
-	re, reErr := regexp.Compile(pattern)
+	re, reErr := regexp.Compile(pat)
 	if reErr != nil {
-		return fmt.Sprintf("bad error pattern %q: %v", pattern, reErr)
+		return fmt.Sprintf("bad error pattern %q: %v", pat, reErr)
 	}
 	if msg := errorMessage(err); !re.MatchString(msg) {
-		return fmt.Sprintf("error %q does not match /%s/", msg, pattern)
+		return fmt.Sprintf("error %q does not match /%s/", msg, pat)
 	}
 	return ""
 }
 
 func describePattern(pattern string) string {
+	number, pat := splitErrorPattern(pattern)
 	switch {
 	case pattern == "":
 		return "an error"
-	case isErrorNumber(pattern):
-		return "error " + pattern
+	case pat == "":
+		return "error " + number
+	case number == "":
+		return "an error matching /" + pat + "/"
 	}
-	return "an error matching /" + pattern + "/"
+	return "error " + number + " matching /" + pat + "/"
 }

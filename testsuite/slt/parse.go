@@ -226,13 +226,13 @@ func (p *parser) errorPattern(rec *Record) error {
 	if rec.ErrorPattern == "" {
 		return nil
 	}
-	if isErrorNumber(rec.ErrorPattern) {
-		if _, err := strconv.Atoi(rec.ErrorPattern); err != nil {
-			return p.errorf(rec.Line, "error number %s is out of range", rec.ErrorPattern)
+	number, pattern := splitErrorPattern(rec.ErrorPattern)
+	if number != "" {
+		if _, err := strconv.Atoi(number); err != nil {
+			return p.errorf(rec.Line, "error number %s is out of range", number)
 		}
-		return nil
 	}
-	if _, err := regexp.Compile(rec.ErrorPattern); err != nil {
+	if _, err := regexp.Compile(pattern); err != nil {
 		return p.errorf(rec.Line, "error pattern: %v", err)
 	}
 	return nil

@@ -59,7 +59,8 @@ type Record struct {
 	SQL        string // the statement or query text, lines joined with "\n"
 
 	// ExpectError is set by "statement error" and "query error": the SQL must fail, and when ErrorPattern is
-	// not empty the error must match it (an error number if all digits, otherwise a regular expression).
+	// not empty the error must match it: an error number, a regular expression over the message, or a number
+	// then a space and a regular expression (both must match).
 	ExpectError  bool
 	ErrorPattern string
 
