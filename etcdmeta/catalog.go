@@ -66,8 +66,8 @@ type Table struct {
 	Locations    []string      `json:"locations,omitempty"`
 	// UniqueKey names the columns of the table's UNIQUE KEY: every index keeps one row per key, the last
 	// written (or the one with the greatest __seq column).
-	UniqueKey []string `json:"unique_key,omitempty"`
-	CreatedAt    time.Time     `json:"created_at"`
+	UniqueKey []string  `json:"unique_key,omitempty"`
+	CreatedAt time.Time `json:"created_at"`
 }
 
 // Chunk is one committed data file of one index of a table. File is a path relative to the data directory; the

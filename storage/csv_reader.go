@@ -646,7 +646,7 @@ type csvColumn struct {
 	name    string
 	typ     sqltype.Type
 	notNull bool
-	lo, hi int64 // integer range
+	lo, hi  int64 // integer range
 
 	builder array.Builder
 	ints    *array.Int64Builder
