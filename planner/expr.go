@@ -122,6 +122,22 @@ type AggCall struct {
 }
 
 func (a *AggCall) Type() sqltype.Type { return a.T }
+
+// StateTypes are the columns a Partial aggregate emits for the call and its Final aggregate merges: COUNT's count;
+// SUM's, MIN's and MAX's value so far (NULL while no value was seen); AVG's exact sum and count.
+func (a *AggCall) StateTypes() []sqltype.Type {
+	switch a.Func {
+	case "count":
+		return []sqltype.Type{sqltype.BigInt}
+	case "avg":
+		in := a.Arg.Type()
+		if in.Kind == sqltype.KindFloat {
+			return []sqltype.Type{sqltype.Double, sqltype.BigInt}
+		}
+		return []sqltype.Type{sqltype.Decimal(sqltype.MaxDecimalPrecision, in.Scale), sqltype.BigInt}
+	}
+	return []sqltype.Type{a.T}
+}
 func (a *AggCall) String() string {
 	if a.Arg == nil {
 		return a.Func + "(*)"

@@ -59,8 +59,11 @@ type Scan struct {
 	IndexID       uint64
 	IndexName     string
 	TableColumns  []Field
-	Projection    []int
-	Chunks        []Chunk
+	// IndexColumns are the table columns the index's files store, in file order: all of them for a regular
+	// index, the key and the AGGREGATIONS columns for an aggregate one.
+	IndexColumns []int
+	Projection   []int
+	Chunks       []Chunk
 	// Ranges are the values of table columns the filter above can accept: chunks and row groups whose bounds
 	// fall outside them are not read. ChunksPruned counts the chunks left out when the plan was made.
 	Ranges       []ColumnRange
@@ -177,7 +180,11 @@ const (
 func (s AggregateStrategy) String() string { return [...]string{"Hash", "Inplace"}[s] }
 
 // Aggregate groups its input by GroupBy and computes Aggs per group; its output is the group keys then the
-// aggregates, in order. Without GroupBy it produces exactly one row.
+// aggregates, in order. Without GroupBy it produces exactly one row (a Partial one: none for no input).
+//
+// A Final aggregate's input is the output of Partial ones over the same GroupBy and Aggs: its GroupBy are the
+// first len(GroupBy) input columns and each aggregate reads its state columns, which follow in order; the Arg
+// expressions of its Aggs are those of the Partial stage, kept for EXPLAIN and types.
 type Aggregate struct {
 	base
 	Input    Node
@@ -188,13 +195,20 @@ type Aggregate struct {
 	Aggs     []*AggCall
 }
 
+// Fields are the group keys then, per aggregate, its value, or for a Partial aggregate its state columns.
 func (a *Aggregate) Fields() []Field {
 	out := make([]Field, 0, len(a.GroupBy)+len(a.Aggs))
 	for i, g := range a.GroupBy {
 		out = append(out, Field{Name: a.Names[i], Type: g.Type()})
 	}
 	for _, ag := range a.Aggs {
-		out = append(out, Field{Name: ag.String(), Type: ag.Type()})
+		if a.Mode != Partial {
+			out = append(out, Field{Name: ag.String(), Type: ag.Type()})
+			continue
+		}
+		for i, t := range ag.StateTypes() {
+			out = append(out, Field{Name: fmt.Sprintf("%s#%d", ag.String(), i), Type: t})
+		}
 	}
 	return out
 }
@@ -311,4 +325,28 @@ func (l *LastRowByUniqueKey) Explain() string {
 		s += ", seq: " + l.Input.TableColumns[l.Seq].Name
 	}
 	return s
+}
+
+// Merge runs its Input once per part of the one Scan under it, in parallel on up to Parallel goroutines, and
+// passes on the batches of every run in no particular order: the partitions of an index read side by side.
+type Merge struct {
+	base
+	Input    Node
+	Parallel int
+}
+
+func (m *Merge) Fields() []Field  { return m.Input.Fields() }
+func (m *Merge) Children() []Node { return []Node{m.Input} }
+func (m *Merge) Explain() string  { return "Merge" }
+
+// SplitAggregate turns a Full aggregate into a Partial one over the same input and the Final one above it, which
+// merges the Partial's states; the Final's strategy is Hash (partial groups arrive in no order).
+func SplitAggregate(a *Aggregate) (partial, final *Aggregate) {
+	p := *a
+	p.Mode = Partial
+	f := &Aggregate{Input: &p, Mode: Final, Strategy: Hash, Names: a.Names, Aggs: a.Aggs}
+	for i, g := range a.GroupBy {
+		f.GroupBy = append(f.GroupBy, &ColumnRef{Index: i, Name: a.Names[i], T: g.Type()})
+	}
+	return &p, f
 }

@@ -28,6 +28,7 @@ type selectBinder struct {
 
 	scope   *scope
 	table   etcdmeta.Table
+	index   etcdmeta.Index      // the index the scan reads, once chosen
 	virtual *planner.MemoryScan // a system table in FROM
 }
 
@@ -146,8 +147,9 @@ func (b *selectBinder) bind(sel *sqlparser.Select) (planner.Node, error) {
 				below = append(below, having)
 			}
 		}
-		node, remap = b.scan(below, scanRanges(where))
+		node, remap = b.scan(below, scanRanges(where), agg)
 	}
+	scan, _ := node.(*planner.Scan) // a table read whose chunks may be aggregated one by one
 	if where != nil {
 		node = &planner.Filter{Input: node, Predicate: remapColumns(where, remap)}
 	}
@@ -164,7 +166,7 @@ func (b *selectBinder) bind(sel *sqlparser.Select) (planner.Node, error) {
 			}
 			a.Aggs = append(a.Aggs, &c)
 		}
-		node = a
+		node = b.aggregateStages(a, scan, agg.groups, scanRanges(where))
 		remap = nil
 	}
 	if having != nil {
@@ -216,6 +218,179 @@ func (b *selectBinder) bind(sel *sqlparser.Select) (planner.Node, error) {
 		node = trim
 	}
 	return node, nil
+}
+
+// aggregateStages chooses how an aggregate over a table runs. Each chunk file is sorted by the index key, so
+// when the group keys are a prefix of that key (columns an equality filter fixes aside) groups can be found
+// without hashing, Inplace. A read of several chunks aggregates each chunk in parallel (Partial, under a Merge)
+// and merges the groups' states (FinalHashAggregate); a single chunk needs one Full aggregate.
+func (b *selectBinder) aggregateStages(a *planner.Aggregate, scan *planner.Scan, groups []planner.Expr, ranges []planner.ColumnRange) planner.Node {
+	if scan == nil {
+		return a
+	}
+	if len(groups) > 0 && b.sortedOnGroups(b.index, groups, ranges) {
+		a.Strategy = planner.Inplace
+	}
+	if len(scan.Chunks) < 2 {
+		return a
+	}
+	partial, final := planner.SplitAggregate(a)
+	final.Input = &planner.Merge{Input: partial, Parallel: b.engine.parallelism()}
+	return final
+}
+
+// sortedOnGroups reports whether rows sorted by the scanned index's key have equal group keys (bound over the
+// table's columns) next to each other: every group key is a column, and they come first in the index key once
+// the columns that ranges fix to one value are skipped.
+func (b *selectBinder) sortedOnGroups(ix etcdmeta.Index, groups []planner.Expr, ranges []planner.ColumnRange) bool {
+	want := map[int]bool{}
+	for _, g := range groups {
+		c, ok := g.(*planner.ColumnRef)
+		if !ok {
+			return false
+		}
+		want[c.Index] = true
+	}
+	fixed := map[int]bool{}
+	for _, r := range ranges {
+		if len(r.Range.Values) == 1 {
+			fixed[r.Column] = true
+		}
+	}
+	for _, name := range ix.Columns {
+		col := b.scope.index(name)
+		switch {
+		case len(want) == 0:
+			return true
+		case want[col]:
+			delete(want, col)
+		case !fixed[col]:
+			return false
+		}
+	}
+	return len(want) == 0
+}
+
+// chooseIndex picks the index a table scan reads, as Cube Store does and with statistics to break ties: an
+// aggregate index that can answer the query (fewest rows, already rolled up) first; then an index whose order
+// lets the aggregate run Inplace; then the one whose leading key columns the filters constrain most (fewest
+// partitions and row groups read); then the one with the fewest rows; then the order of declaration. It
+// returns the index and the table columns its files store. used are the table columns the query reads.
+func (b *selectBinder) chooseIndex(used map[int]bool, ranges []planner.ColumnRange, agg *aggScope) (etcdmeta.Index, []int) {
+	type candidate struct {
+		ix        etcdmeta.Index
+		stored    []int
+		aggregate bool
+		inplace   bool
+		prefix    int
+		rows      int64
+	}
+	rowsOf := map[uint64]int64{}
+	for _, c := range b.snap.Chunks(b.table.ID) {
+		rowsOf[c.IndexID] += c.Rows
+	}
+	var best *candidate
+	for i, ix := range b.table.Indexes {
+		if i > 0 && len(b.table.UniqueKey) > 0 {
+			break // LastRowByUniqueKey reads the default index
+		}
+		c := &candidate{ix: ix, stored: b.storedColumns(ix), rows: rowsOf[ix.ID]}
+		if ix.Aggregate {
+			if !b.aggregateIndexServes(c.stored, used, agg) {
+				continue
+			}
+			c.aggregate = true
+		}
+		c.inplace = agg != nil && len(agg.groups) > 0 && b.sortedOnGroups(ix, agg.groups, ranges)
+		c.prefix = constrainedPrefix(b.scope, ix, ranges)
+		better := best == nil
+		if !better {
+			switch {
+			case c.aggregate != best.aggregate:
+				better = c.aggregate
+			case c.inplace != best.inplace:
+				better = c.inplace
+			case c.prefix != best.prefix:
+				better = c.prefix > best.prefix
+			default:
+				better = c.rows < best.rows
+			}
+		}
+		if better {
+			best = c
+		}
+	}
+	if best == nil {
+		return etcdmeta.Index{}, nil
+	}
+	return best.ix, best.stored
+}
+
+// storedColumns are the table columns an index's files hold, in file order.
+func (b *selectBinder) storedColumns(ix etcdmeta.Index) []int {
+	var out []int
+	if !ix.Aggregate {
+		for i := range b.scope.fields {
+			out = append(out, i)
+		}
+		return out
+	}
+	for _, name := range ix.Columns {
+		out = append(out, b.scope.index(name))
+	}
+	for _, a := range b.table.Aggregations {
+		out = append(out, b.scope.index(a.Column))
+	}
+	return out
+}
+
+// aggregateIndexServes reports whether an aggregate index, storing the table columns stored, answers a query
+// exactly: every column the query reads is stored, and every aggregate is the roll-up's own function over a
+// rolled-up column (a SUM of sums, a MIN of minimums, a MAX of maximums). COUNT and AVG cannot be answered:
+// a rolled-up row no longer says how many rows it stands for.
+func (b *selectBinder) aggregateIndexServes(stored []int, used map[int]bool, agg *aggScope) bool {
+	if agg == nil {
+		return false
+	}
+	for c := range used {
+		if !slices.Contains(stored, c) {
+			return false
+		}
+	}
+	rolled := map[int]string{}
+	for _, a := range b.table.Aggregations {
+		rolled[b.scope.index(a.Column)] = a.Func
+	}
+	for _, a := range agg.aggs {
+		col, ok := a.Arg.(*planner.ColumnRef)
+		if !ok || a.Distinct || rolled[col.Index] != a.Func {
+			return false
+		}
+	}
+	return true
+}
+
+// constrainedPrefix counts the leading key columns of ix that ranges constrain: equalities, then at most one
+// other range, which is how far a sorted index narrows the partitions and row groups to read.
+func constrainedPrefix(sc *scope, ix etcdmeta.Index, ranges []planner.ColumnRange) int {
+	n := 0
+	for _, name := range ix.Columns {
+		col := sc.index(name)
+		var r *planner.ColumnRange
+		for i := range ranges {
+			if ranges[i].Column == col {
+				r = &ranges[i]
+			}
+		}
+		if r == nil {
+			break
+		}
+		n++
+		if len(r.Range.Values) != 1 {
+			break
+		}
+	}
+	return n
 }
 
 func (b *selectBinder) bindFrom(from []sqlparser.TableExpr) error {
@@ -418,7 +593,7 @@ func limitValues(l *sqlparser.Limit) (offset, count int64, err error) {
 // scan builds the table scan reading only the columns that exprs use, and the map from table column index to
 // scan output index. On a table with a UNIQUE KEY whose newest rows are still in chunks, the scan goes under a
 // LastRowByUniqueKey that merges them with the partitions.
-func (b *selectBinder) scan(exprs []planner.Expr, ranges []planner.ColumnRange) (planner.Node, map[int]int) {
+func (b *selectBinder) scan(exprs []planner.Expr, ranges []planner.ColumnRange, agg *aggScope) (planner.Node, map[int]int) {
 	used := map[int]bool{}
 	for _, e := range exprs {
 		collectColumns(e, used)
@@ -427,10 +602,17 @@ func (b *selectBinder) scan(exprs []planner.Expr, ranges []planner.ColumnRange) 
 		Schema: b.scope.schema, Table: b.scope.table, TableID: b.table.ID,
 		TableColumns: b.scope.fields,
 	}
-	var ix etcdmeta.Index
-	if len(b.table.Indexes) > 0 {
-		ix = b.table.Indexes[0]
-		s.IndexID, s.IndexName = ix.ID, ix.Name
+	ix, stored := b.chooseIndex(used, ranges, agg)
+	b.index = ix
+	s.IndexID, s.IndexName = ix.ID, ix.Name
+	if ix.Aggregate {
+		s.IndexColumns = stored
+	}
+	var fileFields []planner.Field
+	filePos := map[int]int{}
+	for i, c := range stored {
+		fileFields = append(fileFields, b.scope.fields[c])
+		filePos[c] = i
 	}
 	remap := map[int]int{}
 	for i := range b.scope.fields {
@@ -462,8 +644,14 @@ func (b *selectBinder) scan(exprs []planner.Expr, ranges []planner.ColumnRange) 
 		slices.SortStableFunc(chunks, func(x, y etcdmeta.Chunk) int { return cmp.Compare(y.Level, x.Level) })
 	}
 	s.Ranges = ranges
+	var fileRanges []planner.ColumnRange // chunk bounds are kept per file column
+	for _, r := range ranges {
+		if p, ok := filePos[r.Column]; ok {
+			fileRanges = append(fileRanges, planner.ColumnRange{Column: p, Range: r.Range})
+		}
+	}
 	for _, c := range chunks {
-		if !chunkMayMatch(c, s.TableColumns, ranges) {
+		if !chunkMayMatch(c, fileFields, fileRanges) {
 			s.ChunksPruned++
 			continue
 		}

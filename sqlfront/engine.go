@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"regexp"
+	"runtime"
 	"strings"
 	"sync"
 
@@ -31,6 +32,8 @@ type Config struct {
 	// when 0); CompactionMinChunks how many new chunks an index gathers before it is compacted.
 	PartitionSplitThreshold int
 	CompactionMinChunks     int
+	// Parallelism is how many chunks a query reads and aggregates at once (GOMAXPROCS when 0).
+	Parallelism int
 }
 
 // Engine runs SQL statements. It is safe for concurrent use.
@@ -50,6 +53,13 @@ func NewEngine(cfg Config) *Engine {
 		cfg.Mem = memory.NewGoAllocator()
 	}
 	return &Engine{cfg: cfg}
+}
+
+func (e *Engine) parallelism() int {
+	if e.cfg.Parallelism > 0 {
+		return e.cfg.Parallelism
+	}
+	return runtime.GOMAXPROCS(0)
 }
 
 // Session holds what lasts between the statements of one client: for now, the default schema.

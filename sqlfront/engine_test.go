@@ -65,7 +65,7 @@ func TestExplainAnalyzeReportsFigures(t *testing.T) {
 	figures := `\[rows=%d batches=\d+ time=[0-9.]+(ns|µs|ms|s)`
 	for _, want := range []string{
 		`(?m)^Projection, \[k, sum\(v\)\] ` + fmt.Sprintf(figures, 2) + `\]$`,
-		`(?m)^  FullHashAggregate, by: \[k\], aggs: \[sum\(v\)\] ` + fmt.Sprintf(figures, 2) + `\]$`,
+		`(?m)^  FullInplaceAggregate, by: \[k\], aggs: \[sum\(v\)\] ` + fmt.Sprintf(figures, 2) + `\]$`,
 		`(?m)^    Filter, predicate: \(v > 1\) ` + fmt.Sprintf(figures, 3) + `\]$`,
 		// The second chunk holds only v = 0.5: its bounds rule it out before it is opened.
 		`(?m)^      Scan, table: ea.t, index: default:\d+:\[\d+\], fields: \*, ranges: \[v in \(1, \+inf\)\], chunks pruned: 1 ` +

@@ -1,6 +1,7 @@
 package vexec
 
 import (
+	"math"
 	"strings"
 
 	"github.com/apache/arrow-go/v18/arrow"
@@ -15,10 +16,115 @@ import (
 
 // accumulator keeps one aggregate's state for every group. update is called once per batch with the group ID of
 // each row and runs a typed loop; nothing is called per row.
+//
+// A Partial aggregate emits each accumulator's state (the columns planner.AggCall.StateTypes names) instead of
+// its value, and a Final aggregate merges such states, so that one aggregation can run in pieces (partitions,
+// cores, later workers) and be finished in one place.
 type accumulator interface {
 	grow(groups int)
 	update(ids []uint32, arg arrow.Array) error
 	finish(mem memory.Allocator, groups int) (arrow.Array, error)
+	state(mem memory.Allocator, groups int) ([]arrow.Array, error)
+	merge(ids []uint32, states []arrow.Array) error
+	// shift drops the first n groups: group n becomes group 0 (an inplace aggregate's emitted groups).
+	shift(n int)
+}
+
+// shifted drops the first n elements of s, zeroing what it vacates (growTo relies on zeroed spare capacity).
+func shifted[T any](s []T, n int) []T {
+	if n >= len(s) {
+		clear(s)
+		return s[:0]
+	}
+	k := copy(s, s[n:])
+	clear(s[k:])
+	return s[:k]
+}
+
+func (c *countAcc) shift(n int)      { c.counts = shifted(c.counts, n) }
+func (s *sumIntAcc) shift(n int)     { s.sums, s.seen = shifted(s.sums, n), shifted(s.seen, n) }
+func (s *sumFloatAcc) shift(n int)   { s.sums, s.seen = shifted(s.sums, n), shifted(s.seen, n) }
+func (s *sumDecimalAcc) shift(n int) { s.sums, s.seen = shifted(s.sums, n), shifted(s.seen, n) }
+func (a *avgDecimalAcc) shift(n int) { a.sums, a.counts = shifted(a.sums, n), shifted(a.counts, n) }
+func (a *avgFloatAcc) shift(n int)   { a.sums, a.counts = shifted(a.sums, n), shifted(a.counts, n) }
+func (m *minMaxAcc) shift(n int) {
+	m.seen = shifted(m.seen, n)
+	m.ints, m.flts, m.decs, m.strs = shifted(m.ints, n), shifted(m.flts, n), shifted(m.decs, n), shifted(m.strs, n)
+}
+
+// The accumulators whose state is their value merge by updating with it: a SUM of sums, a MIN of minimums.
+
+func (s *sumIntAcc) state(mem memory.Allocator, n int) ([]arrow.Array, error) {
+	return one(s.finish(mem, n))
+}
+func (s *sumIntAcc) merge(ids []uint32, st []arrow.Array) error { return s.update(ids, st[0]) }
+func (s *sumFloatAcc) state(mem memory.Allocator, n int) ([]arrow.Array, error) {
+	return one(s.finish(mem, n))
+}
+func (s *sumFloatAcc) merge(ids []uint32, st []arrow.Array) error { return s.update(ids, st[0]) }
+func (s *sumDecimalAcc) state(mem memory.Allocator, n int) ([]arrow.Array, error) {
+	return one(s.finish(mem, n))
+}
+func (s *sumDecimalAcc) merge(ids []uint32, st []arrow.Array) error { return s.update(ids, st[0]) }
+func (m *minMaxAcc) state(mem memory.Allocator, n int) ([]arrow.Array, error) {
+	return one(m.finish(mem, n))
+}
+func (m *minMaxAcc) merge(ids []uint32, st []arrow.Array) error { return m.update(ids, st[0]) }
+func (c *countAcc) state(mem memory.Allocator, n int) ([]arrow.Array, error) {
+	return one(c.finish(mem, n))
+}
+
+func one(a arrow.Array, err error) ([]arrow.Array, error) {
+	if err != nil {
+		return nil, err
+	}
+	return []arrow.Array{a}, nil
+}
+
+func (c *countAcc) merge(ids []uint32, st []arrow.Array) error {
+	counts := st[0].(*array.Int64).Int64Values()
+	for i, g := range ids {
+		c.counts[g] += counts[i]
+	}
+	return nil
+}
+
+func (a *avgDecimalAcc) state(mem memory.Allocator, n int) ([]arrow.Array, error) {
+	sums := newDecimalOut(mem, sqltype.Decimal(sqltype.MaxDecimalPrecision, a.inScale).Arrow(), n)
+	copy(sums.vals, a.sums[:n])
+	counts := newInt64Out(mem, arrow.PrimitiveTypes.Int64, n)
+	copy(counts.vals, a.counts[:n])
+	return []arrow.Array{sums.finish(), counts.finish()}, nil
+}
+
+func (a *avgDecimalAcc) merge(ids []uint32, st []arrow.Array) error {
+	sums, counts := st[0].(*array.Decimal128).Values(), st[1].(*array.Int64).Int64Values()
+	for i, g := range ids {
+		r := a.sums[g].Add(sums[i])
+		if !r.FitsInPrecision(sqltype.MaxDecimalPrecision) {
+			return sqlerr.New(sqlerr.DataOutOfRange, "DECIMAL value is out of range in '%s'", a.call.String())
+		}
+		a.sums[g] = r
+		a.counts[g] += counts[i]
+	}
+	return nil
+}
+
+func (a *avgFloatAcc) state(mem memory.Allocator, n int) ([]arrow.Array, error) {
+	sums := newFloat64Out(mem, n)
+	copy(sums.vals, a.sums[:n])
+	counts := newInt64Out(mem, arrow.PrimitiveTypes.Int64, n)
+	copy(counts.vals, a.counts[:n])
+	return []arrow.Array{sums.finish(), counts.finish()}, nil
+}
+
+func (a *avgFloatAcc) merge(ids []uint32, st []arrow.Array) error {
+	sums, counts := st[0].(*array.Float64).Float64Values(), st[1].(*array.Int64).Int64Values()
+	for i, g := range ids {
+		a.sums[g] += sums[i]
+		a.counts[g] += counts[i]
+	}
+	return nil
 }
 
 func newAccumulator(a *planner.AggCall) (accumulator, error) {
@@ -344,8 +450,19 @@ func updateOrdered[T int64 | float64](state []T, seen []bool, ids []uint32, vals
 		v := vals[i]
 		if !seen[g] || (max && v > state[g]) || (!max && v < state[g]) {
 			state[g], seen[g] = v, true
+		} else if v == 0 && v == state[g] {
+			// -0 and 0 are equal; MIN keeps -0 and MAX 0 whatever order they came in.
+			state[g] = tieZero(state[g], v, max)
 		}
 	}
+}
+
+func tieZero[T int64 | float64](a, b T, max bool) T {
+	x, y := float64(a), float64(b)
+	if math.Signbit(x) == math.Signbit(y) || math.Signbit(x) != max {
+		return a
+	}
+	return b
 }
 
 func (m *minMaxAcc) finish(mem memory.Allocator, n int) (arrow.Array, error) {
@@ -353,11 +470,11 @@ func (m *minMaxAcc) finish(mem memory.Allocator, n int) (arrow.Array, error) {
 	case sqltype.KindFloat:
 		out := newFloat64Out(mem, n)
 		copy(out.vals, m.flts[:n])
-		return m.nulls(out), nil
+		return m.nulls(n, out), nil
 	case sqltype.KindDecimal:
 		out := newDecimalOut(mem, m.t.Arrow(), n)
 		copy(out.vals, m.decs[:n])
-		return m.nulls(out), nil
+		return m.nulls(n, out), nil
 	case sqltype.KindString:
 		b := array.NewStringBuilder(mem)
 		defer b.Release()
@@ -381,15 +498,15 @@ func (m *minMaxAcc) finish(mem memory.Allocator, n int) (arrow.Array, error) {
 	}
 	out := newInt64Out(mem, m.t.Arrow(), n)
 	copy(out.vals, m.ints[:n])
-	return m.nulls(out), nil
+	return m.nulls(n, out), nil
 }
 
-func (m *minMaxAcc) nulls(out interface {
+func (m *minMaxAcc) nulls(n int, out interface {
 	setNull(int)
 	finish() arrow.Array
 }) arrow.Array {
-	for g := range m.seen {
-		if !m.seen[g] {
+	for g, seen := range m.seen[:n] {
+		if !seen {
 			out.setNull(g)
 		}
 	}

@@ -222,3 +222,73 @@ func BenchmarkFilter(b *testing.B) {
 		})
 	}
 }
+
+// BenchmarkAggregateStrategies runs the group-by of BenchmarkScanHashAggregate over 8 chunk files of about a
+// million rows each, every file sorted by k as an index stores it, in the plan shapes the planner chooses
+// between: one FullHashAggregate reading the files in turn (the peer), Partial aggregates per file on both cores
+// under a Merge with a FinalHashAggregate, by hash and Inplace, and the Inplace one on a single core.
+func BenchmarkAggregateStrategies(b *testing.B) {
+	batches := benchBatches(b)
+	mem := memory.NewGoAllocator()
+	all, err := sqltype.ConcatBatches(mem, batches[0].Schema(), batches)
+	if err != nil {
+		b.Fatal(err)
+	}
+	sorted, err := storage.BuildIndexRows(context.Background(), mem, all, storage.IndexLayout{Key: []int{0}, Columns: []int{0, 1}})
+	all.Release()
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer sorted.Release()
+	store, err := storage.Open(b.TempDir())
+	if err != nil {
+		b.Fatal(err)
+	}
+	const files = 8
+	scan := benchScanNode()
+	for i := range files {
+		info, err := store.WriteChunk(1, uint64(i+1), benchCols, []arrow.RecordBatch{sorted})
+		if err != nil {
+			b.Fatal(err)
+		}
+		scan.Chunks = append(scan.Chunks, planner.Chunk{ID: uint64(i + 1), File: info.Path, Rows: info.Rows})
+	}
+	split := func(strategy planner.AggregateStrategy, parallel int) planner.Node {
+		a := benchAggNode(scan)
+		a.Strategy = strategy
+		p, f := planner.SplitAggregate(a)
+		f.Input = &planner.Merge{Input: p, Parallel: parallel}
+		return f
+	}
+	plans := []struct {
+		name string
+		plan planner.Node
+	}{
+		{"full-hash-serial", benchAggNode(scan)},
+		{"partial-hash-merge-2", split(planner.Hash, 2)},
+		{"partial-inplace-merge-2", split(planner.Inplace, 2)},
+		{"partial-inplace-merge-1", split(planner.Inplace, 1)},
+	}
+	for _, p := range plans {
+		b.Run(p.name, func(b *testing.B) {
+			planner.Number(p.plan)
+			cfg := Config{Mem: memory.NewGoAllocator(), Data: store}
+			b.ReportAllocs()
+			for b.Loop() {
+				out, _, err := Run(context.Background(), p.plan, cfg)
+				if err != nil {
+					b.Fatal(err)
+				}
+				var groups int64
+				for _, o := range out {
+					groups += o.NumRows()
+					o.Release()
+				}
+				if groups != benchKeys {
+					b.Fatalf("%d groups, want %d", groups, benchKeys)
+				}
+			}
+			reportRows(b, files*benchRows)
+		})
+	}
+}

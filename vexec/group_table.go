@@ -96,15 +96,29 @@ func (t *groupTable) newGroup(keys []arrow.Array, row int) uint32 {
 			t.builders[c].AppendNull()
 			continue
 		}
-		if s, ok := k.(*array.String); ok {
-			// Builders copy bytes, so the key outlives the input batch.
-			t.builders[c].(*array.StringBuilder).Append(strings.Clone(s.Value(row)))
-			continue
-		}
-		sqltype.AppendFrom(t.builders[c], k, row)
+		appendGroupKey(t.builders[c], k, row)
 	}
 	t.groups++
 	return uint32(t.groups - 1)
+}
+
+// appendGroupKey appends row i of key column a to b as a group's key: -0 is shown as 0, the group's canonical
+// value whichever row came first (so that parallel runs agree).
+func appendGroupKey(b array.Builder, a arrow.Array, i int) {
+	switch a := a.(type) {
+	case *array.String:
+		if a.IsValid(i) {
+			// Builders copy bytes, so the key outlives the input batch.
+			b.(*array.StringBuilder).Append(strings.Clone(a.Value(i)))
+			return
+		}
+	case *array.Float64:
+		if a.IsValid(i) && a.Value(i) == 0 {
+			b.(*array.Float64Builder).Append(0)
+			return
+		}
+	}
+	sqltype.AppendFrom(b, a, i)
 }
 
 // keys returns the key columns of all groups, in group ID order.

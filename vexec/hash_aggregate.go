@@ -5,49 +5,146 @@ import (
 	"io"
 
 	"github.com/apache/arrow-go/v18/arrow"
+	"github.com/apache/arrow-go/v18/arrow/memory"
 
 	"github.com/vcubedb/vcube/planner"
 )
 
 // hashAggregateOp groups its whole input through a groupTable and emits one row per group: the group keys, then
-// the aggregates. Without group keys it emits exactly one row, even for an empty input.
+// the aggregates (their states in Partial mode). Without group keys it emits exactly one row, even for an empty
+// input. In Final mode its input is Partial output: it merges the state columns instead of evaluating arguments.
 type hashAggregateOp struct {
-	node   *planner.Aggregate
+	aggCore
 	input  Operator
 	cfg    Config
-	groups []evaluator
-	args   []evaluator // nil for COUNT(*)
-	accs   []accumulator
 	table  *groupTable
 	result arrow.RecordBatch
 	pos    int64
 	out    output
 }
 
-func newHashAggregateOp(n *planner.Aggregate, input Operator, cfg Config) (Operator, error) {
-	op := &hashAggregateOp{node: n, input: input, cfg: cfg}
+// aggCore is what hash and inplace aggregation share: the compiled group keys and aggregates.
+type aggCore struct {
+	node   *planner.Aggregate
+	groups []evaluator
+	args   []evaluator // nil for COUNT(*)
+	states [][]int     // Final mode: the input columns of each aggregate's state
+	accs   []accumulator
+}
+
+func newAggCore(n *planner.Aggregate) (aggCore, error) {
+	c := aggCore{node: n}
 	for _, g := range n.GroupBy {
 		ev, err := compile(g)
 		if err != nil {
-			return nil, err
+			return c, err
 		}
-		op.groups = append(op.groups, ev)
+		c.groups = append(c.groups, ev)
 	}
+	col := len(n.GroupBy)
 	for _, a := range n.Aggs {
 		acc, err := newAccumulator(a)
 		if err != nil {
-			return nil, err
+			return c, err
 		}
-		op.accs = append(op.accs, acc)
+		c.accs = append(c.accs, acc)
+		if n.Mode == planner.Final {
+			var cols []int
+			for range a.StateTypes() {
+				cols = append(cols, col)
+				col++
+			}
+			c.states = append(c.states, cols)
+			c.args = append(c.args, nil)
+			continue
+		}
 		var ev evaluator
 		if a.Arg != nil {
 			if ev, err = compile(a.Arg); err != nil {
-				return nil, err
+				return c, err
 			}
 		}
-		op.args = append(op.args, ev)
+		c.args = append(c.args, ev)
 	}
-	return op, nil
+	return c, nil
+}
+
+// evalKeys evaluates the group keys over b; the caller releases them.
+func (c *aggCore) evalKeys(ec *evalCtx, b arrow.RecordBatch) ([]arrow.Array, error) {
+	keys := make([]arrow.Array, 0, len(c.groups))
+	for _, g := range c.groups {
+		k, err := g.eval(ec, b)
+		if err != nil {
+			for _, k := range keys {
+				k.Release()
+			}
+			return nil, err
+		}
+		keys = append(keys, k)
+	}
+	return keys, nil
+}
+
+// updateAccs folds the rows of b, whose groups are ids, into the accumulators, which grow to groups.
+func (c *aggCore) updateAccs(ec *evalCtx, b arrow.RecordBatch, ids []uint32, groups int) error {
+	for i, acc := range c.accs {
+		acc.grow(groups)
+		if c.states != nil {
+			st := make([]arrow.Array, len(c.states[i]))
+			for j, col := range c.states[i] {
+				st[j] = b.Column(col)
+			}
+			if err := acc.merge(ids, st); err != nil {
+				return err
+			}
+			continue
+		}
+		var arg arrow.Array
+		if c.args[i] != nil {
+			a, err := c.args[i].eval(ec, b)
+			if err != nil {
+				return err
+			}
+			arg = a
+		}
+		err := acc.update(ids, arg)
+		if arg != nil {
+			arg.Release()
+		}
+		if err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// outputs appends the aggregates of groups [0, n) to cols: values, or states in Partial mode.
+func (c *aggCore) outputs(mem memory.Allocator, n int, cols []arrow.Array) ([]arrow.Array, error) {
+	for _, acc := range c.accs {
+		acc.grow(n)
+		if c.node.Mode == planner.Partial {
+			st, err := acc.state(mem, n)
+			if err != nil {
+				return cols, err
+			}
+			cols = append(cols, st...)
+			continue
+		}
+		a, err := acc.finish(mem, n)
+		if err != nil {
+			return cols, err
+		}
+		cols = append(cols, a)
+	}
+	return cols, nil
+}
+
+func newHashAggregateOp(n *planner.Aggregate, input Operator, cfg Config) (Operator, error) {
+	core, err := newAggCore(n)
+	if err != nil {
+		return nil, err
+	}
+	return &hashAggregateOp{aggCore: core, input: input, cfg: cfg}, nil
 }
 
 func (h *hashAggregateOp) Open(ctx context.Context) error { return h.input.Open(ctx) }
@@ -96,61 +193,29 @@ func (h *hashAggregateOp) consume(ctx context.Context) error {
 }
 
 func (h *hashAggregateOp) update(ec *evalCtx, b arrow.RecordBatch) error {
-	keys := make([]arrow.Array, 0, len(h.groups))
+	keys, err := h.evalKeys(ec, b)
+	if err != nil {
+		return err
+	}
 	defer func() {
 		for _, k := range keys {
 			k.Release()
 		}
 	}()
-	for _, g := range h.groups {
-		k, err := g.eval(ec, b)
-		if err != nil {
-			return err
-		}
-		keys = append(keys, k)
-	}
 	ids := h.table.assign(keys, int(b.NumRows()))
-	for i, acc := range h.accs {
-		acc.grow(h.table.groups)
-		var arg arrow.Array
-		if h.args[i] != nil {
-			a, err := h.args[i].eval(ec, b)
-			if err != nil {
-				return err
-			}
-			arg = a
-		}
-		err := acc.update(ids, arg)
-		if arg != nil {
-			arg.Release()
-		}
-		if err != nil {
-			return err
-		}
-	}
-	return nil
+	return h.updateAccs(ec, b, ids, h.table.groups)
 }
 
 func (h *hashAggregateOp) emit() error {
 	n := h.table.groups
-	cols := h.table.keys()
-	release := func() {
-		for _, c := range cols {
-			c.Release()
-		}
+	cols, err := h.outputs(h.cfg.Mem, n, h.table.keys())
+	if err == nil {
+		h.result = newBatch(planner.Schema(h.node), cols, int64(n))
 	}
-	for _, acc := range h.accs {
-		acc.grow(n)
-		a, err := acc.finish(h.cfg.Mem, n)
-		if err != nil {
-			release()
-			return err
-		}
-		cols = append(cols, a)
+	for _, c := range cols {
+		c.Release()
 	}
-	h.result = newBatch(planner.Schema(h.node), cols, int64(n))
-	release()
-	return nil
+	return err
 }
 
 func (h *hashAggregateOp) Close() error {

@@ -32,6 +32,8 @@ type Config struct {
 	Mem       memory.Allocator // every Arrow buffer of the query comes from it
 	BatchSize int              // rows per batch; DefaultBatchSize when 0
 	Data      *storage.Store   // table data
+
+	part *scanPart // set for the runs of a Merge: the chunks its Scan reads
 }
 
 // NodeStats are one plan node's runtime figures, for EXPLAIN ANALYZE.
@@ -69,9 +71,17 @@ func Build(plan planner.Node, cfg Config) (Operator, *Stats, error) {
 }
 
 func build(n planner.Node, cfg Config, stats *Stats) (Operator, error) {
+	if mg, ok := n.(*planner.Merge); ok {
+		// A Merge builds its subtree itself, once per part, when it runs.
+		op, err := newMergeOp(mg, cfg, stats)
+		if err != nil {
+			return nil, err
+		}
+		return &instrumented{op: op, stats: &stats.Nodes[mg.ID()], name: mg.Explain()}, nil
+	}
 	if lr, ok := n.(*planner.LastRowByUniqueKey); ok {
 		// The merge reads the scan's files itself: the Scan below it is its description, not an operator.
-		scan := &scanOp{node: lr.Input, cfg: cfg, stats: &stats.Nodes[lr.Input.ID()], unique: lr}
+		scan := &scanOp{node: lr.Input, cfg: cfg, stats: &stats.Nodes[lr.Input.ID()], unique: lr, chunks: lr.Input.Chunks}
 		return &instrumented{op: scan, stats: &stats.Nodes[lr.ID()], name: lr.Explain()}, nil
 	}
 	children := make([]Operator, 0, 1)
@@ -89,7 +99,11 @@ func build(n planner.Node, cfg Config, stats *Stats) (Operator, error) {
 	case *planner.Empty:
 		op = &emptyOp{rows: n.Rows}
 	case *planner.Scan:
-		op = &scanOp{node: n, cfg: cfg, stats: st}
+		sc := &scanOp{node: n, cfg: cfg, stats: st, chunks: n.Chunks}
+		if cfg.part != nil && cfg.part.scan == n {
+			sc.chunks = cfg.part.chunks
+		}
+		op = sc
 	case *planner.MemoryScan:
 		op = &memoryScanOp{node: n, cfg: cfg}
 	case *planner.Filter:
@@ -97,8 +111,8 @@ func build(n planner.Node, cfg Config, stats *Stats) (Operator, error) {
 	case *planner.Projection:
 		op, err = newProjectOp(n, children[0], cfg)
 	case *planner.Aggregate:
-		if n.Mode != planner.Full || n.Strategy != planner.Hash {
-			err = sqlerr.New(sqlerr.NotSupportedYet, "the executor runs only FullHashAggregate, not %s", n.Explain())
+		if n.Strategy == planner.Inplace {
+			op, err = newInplaceAggregateOp(n, children[0], cfg)
 			break
 		}
 		op, err = newHashAggregateOp(n, children[0], cfg)
@@ -200,6 +214,8 @@ func (s *Stats) Annotate(n planner.Node) string {
 	for _, c := range n.Children() {
 		self -= s.Nodes[c.ID()].Time
 	}
+	// Below a Merge, runs in parallel add up to more time than the Merge waited.
+	self = max(self, 0)
 	out := fmt.Sprintf("[rows=%d batches=%d time=%s", st.Rows, st.Batches, roundDuration(self))
 	if sc, ok := n.(*planner.Scan); ok {
 		out += fmt.Sprintf(" bytes=%d files=%d/%d row_groups=%d/%d", st.BytesRead, st.Files, int64(len(sc.Chunks)+sc.ChunksPruned),

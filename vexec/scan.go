@@ -2,6 +2,7 @@ package vexec
 
 import (
 	"context"
+	"fmt"
 	"io"
 
 	"github.com/apache/arrow-go/v18/arrow"
@@ -17,7 +18,11 @@ type scanOp struct {
 	cfg    Config
 	stats  *NodeStats
 	unique *planner.LastRowByUniqueKey
-	cols   []storage.Column
+	chunks []planner.Chunk // the node's chunks, or the part a Merge run reads
+	cols   []storage.Column // the files' columns
+	proj   []int            // file positions of the columns read
+	key    []int            // unique reads: file positions of the index key
+	seq    int              // unique reads: file position of __seq, or -1
 	ranges []storage.ColumnRange
 	next   int // next chunk to open
 	reader chunkReader
@@ -31,12 +36,59 @@ type chunkReader interface {
 }
 
 func (s *scanOp) Open(context.Context) error {
-	s.cols = make([]storage.Column, len(s.node.TableColumns))
-	for i, f := range s.node.TableColumns {
-		s.cols[i] = storage.Column{Name: f.Name, Type: f.Type}
+	// Files hold the index's columns: table column positions map to file positions.
+	filePos := make([]int, len(s.node.TableColumns))
+	for i := range filePos {
+		filePos[i] = -1
+	}
+	stored := s.node.IndexColumns
+	if stored == nil {
+		stored = make([]int, len(s.node.TableColumns))
+		for i := range stored {
+			stored[i] = i
+		}
+	}
+	for i, c := range stored {
+		f := s.node.TableColumns[c]
+		s.cols = append(s.cols, storage.Column{Name: f.Name, Type: f.Type})
+		filePos[c] = i
+	}
+	mapped := func(c int) (int, error) {
+		if c < 0 || c >= len(filePos) || filePos[c] < 0 {
+			return 0, fmt.Errorf("vexec: %s reads column %d, which index %s does not store", s.node.Explain(), c, s.node.IndexName)
+		}
+		return filePos[c], nil
+	}
+	for _, c := range s.node.Projection {
+		p, err := mapped(c)
+		if err != nil {
+			return err
+		}
+		s.proj = append(s.proj, p)
 	}
 	for _, r := range s.node.Ranges {
-		s.ranges = append(s.ranges, storage.ColumnRange{Column: r.Column, Range: r.Range})
+		p, err := mapped(r.Column)
+		if err != nil {
+			return err
+		}
+		s.ranges = append(s.ranges, storage.ColumnRange{Column: p, Range: r.Range})
+	}
+	if s.unique != nil {
+		for _, c := range s.unique.Key {
+			p, err := mapped(c)
+			if err != nil {
+				return err
+			}
+			s.key = append(s.key, p)
+		}
+		s.seq = -1
+		if s.unique.Seq >= 0 {
+			p, err := mapped(s.unique.Seq)
+			if err != nil {
+				return err
+			}
+			s.seq = p
+		}
 	}
 	return nil
 }
@@ -44,17 +96,17 @@ func (s *scanOp) Open(context.Context) error {
 func (s *scanOp) Next(context.Context) (arrow.RecordBatch, error) {
 	for {
 		if s.reader == nil {
-			if s.next == len(s.node.Chunks) {
+			if s.next == len(s.chunks) {
 				return nil, io.EOF
 			}
-			opts := storage.ScanOptions{Columns: s.node.Projection, BatchSize: s.cfg.BatchSize, Mem: s.cfg.Mem, Ranges: s.ranges}
+			opts := storage.ScanOptions{Columns: s.proj, BatchSize: s.cfg.BatchSize, Mem: s.cfg.Mem, Ranges: s.ranges}
 			if s.unique != nil {
-				paths := make([]string, len(s.node.Chunks))
-				for i, c := range s.node.Chunks {
+				paths := make([]string, len(s.chunks))
+				for i, c := range s.chunks {
 					paths[i] = c.File
 				}
-				r, err := s.cfg.Data.OpenMerged(paths, s.cols, opts, s.unique.Key,
-					&storage.UniqueSpec{Prefix: s.unique.Prefix, Seq: s.unique.Seq})
+				r, err := s.cfg.Data.OpenMerged(paths, s.cols, opts, s.key,
+					&storage.UniqueSpec{Prefix: s.unique.Prefix, Seq: s.seq})
 				if err != nil {
 					return nil, err
 				}
@@ -62,7 +114,7 @@ func (s *scanOp) Next(context.Context) (arrow.RecordBatch, error) {
 				s.stats.Files += int64(len(paths))
 				continue
 			}
-			r, err := s.cfg.Data.OpenChunk(s.node.Chunks[s.next].File, s.cols, opts)
+			r, err := s.cfg.Data.OpenChunk(s.chunks[s.next].File, s.cols, opts)
 			if err != nil {
 				return nil, err
 			}
