@@ -18,7 +18,7 @@ type scanOp struct {
 	cfg    Config
 	stats  *NodeStats
 	unique *planner.LastRowByUniqueKey
-	chunks []planner.Chunk // the node's chunks, or the part a Merge run reads
+	chunks []planner.Chunk  // the node's chunks, or the part a Merge run reads
 	cols   []storage.Column // the files' columns
 	proj   []int            // file positions of the columns read
 	key    []int            // unique reads: file positions of the index key
