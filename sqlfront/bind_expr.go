@@ -246,6 +246,9 @@ func (b *exprBinder) bindNode(e sqlparser.Expr) (planner.Expr, error) {
 		return b.cast(n.Expr, n.Type)
 	case *sqlparser.FuncExpr:
 		return b.function(n)
+	case *sqlparser.SubstrExpr, *sqlparser.TrimFuncExpr, *sqlparser.ExtractFuncExpr, *sqlparser.IntervalDateExpr,
+		*sqlparser.CurTimeFuncExpr, *sqlparser.CaseExpr:
+		return b.specialFunction(n)
 	case sqlparser.ValTuple:
 		return nil, sqlerr.New(sqlerr.OperandColumns, "Operand should contain 1 column(s)")
 	case *sqlparser.Subquery:
@@ -504,33 +507,6 @@ func (b *exprBinder) cast(e sqlparser.Expr, ct *sqlparser.ConvertType) (planner.
 		return &planner.Literal{T: t}, nil
 	}
 	return b.fold(&planner.Call{Func: "cast", Args: []planner.Expr{x}, T: t})
-}
-
-func (b *exprBinder) function(n *sqlparser.FuncExpr) (planner.Expr, error) {
-	name := strings.ToLower(n.Name.String())
-	args := make([]planner.Expr, len(n.Exprs))
-	for i, a := range n.Exprs {
-		bound, err := b.bind(a)
-		if err != nil {
-			return nil, err
-		}
-		args[i] = bound
-	}
-	switch name {
-	case "coalesce", "ifnull":
-		if len(args) == 0 || (name == "ifnull" && len(args) != 2) {
-			return nil, sqlerr.New(sqlerr.WrongParamCount, "Incorrect parameter count in the call to native function '%s'", name)
-		}
-		t := args[0].Type()
-		for _, a := range args[1:] {
-			t = unionType(t, a.Type())
-		}
-		for i := range args {
-			args[i] = castTo(args[i], t)
-		}
-		return b.fold(&planner.Call{Func: "coalesce", Args: args, T: t})
-	}
-	return nil, sqlerr.New(sqlerr.NoSuchFunction, "FUNCTION %s does not exist", n.Name.String())
 }
 
 // fold evaluates a call whose arguments are all constants once, at bind time, so kernels see literals.

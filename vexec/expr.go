@@ -186,8 +186,9 @@ func compileCall(c *planner.Call, args []evaluator) (evaluator, error) {
 		return compileLike(c, args)
 	case "in":
 		return compileIn(c, args)
-	case "coalesce":
-		return &coalesceEval{args: args, t: c.T}, nil
+	}
+	if k, ok := lookupKernel(c.Func); ok {
+		return k(c, args)
 	}
 	return nil, sqlerr.New(sqlerr.NoSuchFunction, "FUNCTION %s does not exist", c.Func)
 }
@@ -265,46 +266,6 @@ func (u *unaryBoolEval) eval(ec *evalCtx, b arrow.RecordBatch) (arrow.Array, err
 		}
 	}
 	return out.finish(), nil
-}
-
-// coalesceEval returns the first non-NULL argument per row; the binder casts all arguments to the result type.
-type coalesceEval struct {
-	args []evaluator
-	t    sqltype.Type
-}
-
-func (c *coalesceEval) eval(ec *evalCtx, b arrow.RecordBatch) (arrow.Array, error) {
-	arrs := make([]arrow.Array, 0, len(c.args))
-	defer func() {
-		for _, a := range arrs {
-			a.Release()
-		}
-	}()
-	for _, ev := range c.args {
-		a, err := ev.eval(ec, b)
-		if err != nil {
-			return nil, err
-		}
-		arrs = append(arrs, a)
-	}
-	rows := int(b.NumRows())
-	bld := array.NewBuilder(ec.mem, c.t.Arrow())
-	defer bld.Release()
-	bld.Reserve(rows)
-	for i := 0; i < rows; i++ {
-		picked := false
-		for _, a := range arrs {
-			if a.IsValid(i) {
-				sqltype.AppendFrom(bld, a, i)
-				picked = true
-				break
-			}
-		}
-		if !picked {
-			bld.AppendNull()
-		}
-	}
-	return bld.NewArray(), nil
 }
 
 // evalBool evaluates a boolean expression (the binder guarantees the type); NULL literals become NULL booleans.

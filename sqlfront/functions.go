@@ -1,0 +1,146 @@
+package sqlfront
+
+import (
+	"strings"
+
+	"vitess.io/vitess/go/vt/sqlparser"
+
+	"github.com/vcubedb/vcube/internal/sqlerr"
+	"github.com/vcubedb/vcube/internal/sqltype"
+	"github.com/vcubedb/vcube/planner"
+)
+
+// Scalar functions are bound through one registry: each family (strings, math, time, control flow) keeps its
+// functions in its own file, and the binder finds them by lower-case name. The special forms vitess parses into
+// their own nodes (SUBSTRING ... FROM ... FOR, TRIM(LEADING ...), EXTRACT, DATE_ADD and + INTERVAL, NOW) are
+// turned into calls of registered functions here, so a family sees only argument lists.
+
+// scalarFunction binds calls of one SQL function.
+type scalarFunction struct {
+	// minArgs and maxArgs bound the argument count (maxArgs -1: any number); a call outside them is error 1582.
+	minArgs, maxArgs int
+	// bind checks the arguments' types, inserting casts where MySQL converts, and returns the bound
+	// expression, usually a *planner.Call of a function vexec registers under the same Func name. Calls whose
+	// arguments are all constants are folded after bind returns.
+	bind func(name string, args []planner.Expr) (planner.Expr, error)
+}
+
+// functionFamilies are every family's functions; a name appears in one family only.
+var functionFamilies = []map[string]scalarFunction{stringFunctions, mathFunctions, timeFunctions, controlFunctions}
+
+func lookupFunction(name string) (scalarFunction, bool) {
+	for _, fam := range functionFamilies {
+		if f, ok := fam[name]; ok {
+			return f, true
+		}
+	}
+	return scalarFunction{}, false
+}
+
+// callFunction binds a call of the registered function name (lower case) over bound arguments.
+func (b *exprBinder) callFunction(name string, args []planner.Expr) (planner.Expr, error) {
+	f, ok := lookupFunction(name)
+	if !ok {
+		return nil, sqlerr.New(sqlerr.NoSuchFunction, "FUNCTION %s does not exist", name)
+	}
+	if len(args) < f.minArgs || (f.maxArgs >= 0 && len(args) > f.maxArgs) {
+		return nil, wrongArgCount(name)
+	}
+	e, err := f.bind(name, args)
+	if err != nil {
+		return nil, err
+	}
+	return b.fold(e)
+}
+
+func wrongArgCount(name string) error {
+	return sqlerr.New(sqlerr.WrongParamCount, "Incorrect parameter count in the call to native function '%s'", name)
+}
+
+// wrongArgType is the error of a call whose argument cannot be converted to what the function takes.
+func wrongArgType(name string, arg planner.Expr, want string) error {
+	return sqlerr.New(sqlerr.WrongArguments, "Incorrect arguments to %s: %s is %s, expected %s", name, arg.String(), arg.Type(), want)
+}
+
+func (b *exprBinder) bindArgs(exprs ...sqlparser.Expr) ([]planner.Expr, error) {
+	args := make([]planner.Expr, 0, len(exprs))
+	for _, a := range exprs {
+		if a == nil {
+			continue
+		}
+		bound, err := b.bind(a)
+		if err != nil {
+			return nil, err
+		}
+		args = append(args, bound)
+	}
+	return args, nil
+}
+
+func (b *exprBinder) function(n *sqlparser.FuncExpr) (planner.Expr, error) {
+	args, err := b.bindArgs(n.Exprs...)
+	if err != nil {
+		return nil, err
+	}
+	name := strings.ToLower(n.Name.String())
+	if _, ok := lookupFunction(name); !ok {
+		return nil, sqlerr.New(sqlerr.NoSuchFunction, "FUNCTION %s does not exist", n.Name.String())
+	}
+	return b.callFunction(name, args)
+}
+
+// specialFunction binds the function forms vitess parses into nodes of their own.
+func (b *exprBinder) specialFunction(e sqlparser.Expr) (planner.Expr, error) {
+	switch n := e.(type) {
+	case *sqlparser.SubstrExpr:
+		args, err := b.bindArgs(n.Name, n.From, n.To)
+		if err != nil {
+			return nil, err
+		}
+		return b.callFunction("substring", args)
+	case *sqlparser.TrimFuncExpr:
+		args, err := b.bindArgs(n.StringArg, n.TrimArg)
+		if err != nil {
+			return nil, err
+		}
+		name := "trim"
+		switch {
+		case n.TrimFuncType == sqlparser.LTrimType || n.Type == sqlparser.LeadingTrimType:
+			name = "ltrim"
+		case n.TrimFuncType == sqlparser.RTrimType || n.Type == sqlparser.TrailingTrimType:
+			name = "rtrim"
+		}
+		return b.callFunction(name, args)
+	case *sqlparser.ExtractFuncExpr:
+		args, err := b.bindArgs(n.Expr)
+		if err != nil {
+			return nil, err
+		}
+		unit := &planner.Literal{T: sqltype.Text, Value: strings.ToLower(n.IntervalType.ToString())}
+		return b.callFunction("extract", []planner.Expr{unit, args[0]})
+	case *sqlparser.IntervalDateExpr:
+		args, err := b.bindArgs(n.Date, n.Interval)
+		if err != nil {
+			return nil, err
+		}
+		name := "date_add"
+		switch n.Syntax {
+		case sqlparser.IntervalDateExprDateSub, sqlparser.IntervalDateExprSubdate, sqlparser.IntervalDateExprBinarySub:
+			name = "date_sub"
+		case sqlparser.IntervalDateExprTimestampadd:
+			return nil, notSupported("TIMESTAMPADD")
+		}
+		unit := &planner.Literal{T: sqltype.Text, Value: strings.ToLower(n.Unit.ToString())}
+		return b.callFunction(name, []planner.Expr{args[0], args[1], unit})
+	case *sqlparser.CurTimeFuncExpr:
+		name := strings.ToLower(n.Name.String())
+		switch name {
+		case "now", "current_timestamp", "localtime", "localtimestamp", "sysdate":
+			return b.callFunction("now", nil)
+		}
+		return nil, notSupported(strings.ToUpper(name))
+	case *sqlparser.CaseExpr:
+		return b.caseExpr(n)
+	}
+	return nil, notSupported(sqlparser.String(e))
+}
