@@ -2,6 +2,7 @@ package planner
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 
 	"github.com/apache/arrow-go/v18/arrow"
@@ -350,3 +351,62 @@ func SplitAggregate(a *Aggregate) (partial, final *Aggregate) {
 	}
 	return &p, f
 }
+
+// JoinType is how a join treats rows of its left input without a match.
+type JoinType uint8
+
+const (
+	InnerJoin JoinType = iota
+	LeftJoin           // unmatched left rows come out once, with NULL in every right column
+)
+
+func (t JoinType) String() string { return [...]string{"inner", "left"}[t] }
+
+// HashJoin joins Left and Right on LeftKeys[i] = RightKeys[i] (column positions in each input; NULL keys match
+// nothing), keeping pairs for which Residual (over the output, left columns then right columns; nil: true) is
+// true. It builds a hash table of Right and streams Left. Without keys every pair is a candidate (a cross join).
+type HashJoin struct {
+	base
+	Left, Right         Node
+	Type                JoinType
+	LeftKeys, RightKeys []int
+	Residual            Expr
+	// On names the key pairs for EXPLAIN as the query wrote them ("o.customer_id = c.id"); input field names
+	// when empty.
+	On []string
+}
+
+func (j *HashJoin) Fields() []Field  { return append(slices.Clone(j.Left.Fields()), j.Right.Fields()...) }
+func (j *HashJoin) Children() []Node { return []Node{j.Left, j.Right} }
+func (j *HashJoin) Explain() string {
+	lf, rf := j.Left.Fields(), j.Right.Fields()
+	on := j.On
+	if len(on) != len(j.LeftKeys) {
+		on = make([]string, len(j.LeftKeys))
+		for i := range j.LeftKeys {
+			on[i] = lf[j.LeftKeys[i]].Name + " = " + rf[j.RightKeys[i]].Name
+		}
+	}
+	name := "HashJoin"
+	if len(on) == 0 {
+		name = "CrossJoin"
+	}
+	s := fmt.Sprintf("%s, type: %s", name, j.Type)
+	if len(on) > 0 {
+		s += ", on: [" + strings.Join(on, ", ") + "]"
+	}
+	if j.Residual != nil {
+		s += ", filter: " + j.Residual.String()
+	}
+	return s
+}
+
+// Union passes on the rows of all its inputs (UNION ALL), which have the same column types, in no set order.
+type Union struct {
+	base
+	Inputs []Node
+}
+
+func (u *Union) Fields() []Field  { return u.Inputs[0].Fields() }
+func (u *Union) Children() []Node { return u.Inputs }
+func (u *Union) Explain() string  { return "Union" }

@@ -14,11 +14,23 @@ import (
 	"github.com/vcubedb/vcube/vexec"
 )
 
-// scope is what column names resolve against: the columns of the table in FROM.
+// scope is what column names resolve against: the columns of every relation in FROM, one after another.
 type scope struct {
-	schema, table string // the table's schema and name
+	fields []planner.Field
+	rels   []scopeRel
+}
+
+// scopeRel is one relation of FROM: a table (schema and table set) or a derived table, and its columns'
+// positions [start, end) in the scope.
+type scopeRel struct {
+	schema, table string
 	alias         string // the name the query calls it by (its alias, or its name)
-	fields        []planner.Field
+	start, end    int
+}
+
+// singleScope is the scope of one relation.
+func singleScope(schema, table, alias string, fields []planner.Field) *scope {
+	return &scope{fields: fields, rels: []scopeRel{{schema: schema, table: table, alias: alias, end: len(fields)}}}
 }
 
 // index returns the position of the column named name (in any case), or -1.
@@ -46,17 +58,33 @@ func (s *scope) resolve(col *sqlparser.ColName, clause string) (*planner.ColumnR
 	if s == nil {
 		return nil, unknown()
 	}
-	if q := col.Qualifier; !q.IsEmpty() {
-		if q.Name.String() != s.alias || (q.Qualifier.String() != "" && (q.Qualifier.String() != s.schema || s.alias != s.table)) {
-			return nil, unknown()
+	q := col.Qualifier
+	found := -1
+	for _, rel := range s.rels {
+		if !q.IsEmpty() {
+			if q.Name.String() != rel.alias {
+				continue
+			}
+			if db := q.Qualifier.String(); db != "" && (db != rel.schema || rel.alias != rel.table) {
+				continue
+			}
+		}
+		for i := rel.start; i < rel.end; i++ {
+			if !strings.EqualFold(s.fields[i].Name, name) {
+				continue
+			}
+			if found >= 0 {
+				return nil, sqlerr.New(sqlerr.NonUniq, "Column '%s' in %s is ambiguous", name, clause)
+			}
+			found = i
+			break
 		}
 	}
-	for i, f := range s.fields {
-		if strings.EqualFold(f.Name, name) {
-			return &planner.ColumnRef{Index: i, Name: f.Name, T: f.Type}, nil
-		}
+	if found < 0 {
+		return nil, unknown()
 	}
-	return nil, unknown()
+	f := s.fields[found]
+	return &planner.ColumnRef{Index: found, Name: f.Name, T: f.Type}, nil
 }
 
 // aggScope is in force above a GROUP BY: expressions may use the group keys and aggregates, which become columns

@@ -29,7 +29,8 @@ type selectBinder struct {
 	scope   *scope
 	table   etcdmeta.Table
 	index   etcdmeta.Index      // the index the scan reads, once chosen
-	virtual *planner.MemoryScan // a system table in FROM
+	virtual planner.Node        // the plan of a single FROM item that is not a stored table: a system table or a derived table
+	sources []*source           // the FROM items of a join
 }
 
 // selectItem is one visible column of the select list.
@@ -122,31 +123,39 @@ func (b *selectBinder) bind(sel *sqlparser.Select) (planner.Node, error) {
 	// Build the plan bottom-up. Expressions bound over the table are remapped to the scan's projected columns.
 	var node planner.Node
 	var remap map[int]int
-	if b.scope == nil {
-		node = &planner.Empty{Rows: 1}
-	} else if b.virtual != nil {
-		node = b.virtual
+	// below are the expressions evaluated under the aggregate (or the projection): the columns they use are the
+	// ones to read.
+	var below []planner.Expr
+	if where != nil {
+		below = append(below, where)
+	}
+	if agg != nil {
+		below = append(below, agg.groups...)
+		for _, a := range agg.aggs {
+			if a.Arg != nil {
+				below = append(below, a.Arg)
+			}
+		}
 	} else {
-		var below []planner.Expr
-		if where != nil {
-			below = append(below, where)
+		for _, it := range items {
+			below = append(below, it.expr)
 		}
-		if agg != nil {
-			below = append(below, agg.groups...)
-			for _, a := range agg.aggs {
-				if a.Arg != nil {
-					below = append(below, a.Arg)
-				}
-			}
-		} else {
-			for _, it := range items {
-				below = append(below, it.expr)
-			}
-			below = append(below, hidden...)
-			if having != nil {
-				below = append(below, having)
-			}
+		below = append(below, hidden...)
+		if having != nil {
+			below = append(below, having)
 		}
+	}
+	switch {
+	case b.scope == nil:
+		node = &planner.Empty{Rows: 1}
+	case b.virtual != nil:
+		node = b.virtual
+	case len(b.sources) > 1:
+		if node, remap, err = b.joinPlan(below, where); err != nil {
+			return nil, err
+		}
+		where = nil // pushed to the relations and joins
+	default:
 		node, remap = b.scan(below, scanRanges(where), agg)
 	}
 	scan, _ := node.(*planner.Scan) // a table read whose chunks may be aggregated one by one
@@ -393,56 +402,6 @@ func constrainedPrefix(sc *scope, ix etcdmeta.Index, ranges []planner.ColumnRang
 	return n
 }
 
-func (b *selectBinder) bindFrom(from []sqlparser.TableExpr) error {
-	switch len(from) {
-	case 0:
-		return nil
-	case 1:
-	default:
-		return notSupported("joins")
-	}
-	ate, ok := from[0].(*sqlparser.AliasedTableExpr)
-	if !ok {
-		return notSupported("joins")
-	}
-	tn, ok := ate.Expr.(sqlparser.TableName)
-	if !ok {
-		return notSupported("derived tables")
-	}
-	if tn.Qualifier.IsEmpty() && strings.EqualFold(tn.Name.String(), "dual") {
-		return nil
-	}
-	schema, name, err := tableName(b.sess, tn)
-	if err != nil {
-		return err
-	}
-	if full, st, ok := lookupSystemTable(schema, name); ok {
-		b.virtual = &planner.MemoryScan{Table: full, Cols: st.cols, Rows: st.rows(b.engine, b.snap)}
-		b.scope = &scope{schema: schema, table: name, alias: name, fields: st.cols}
-		if !ate.As.IsEmpty() {
-			b.scope.alias = ate.As.String()
-		}
-		return nil
-	}
-	t, ok := b.snap.Table(schema, name)
-	if !ok {
-		return sqlerr.New(sqlerr.NoSuchTable, "Table '%s.%s' doesn't exist", schema, name)
-	}
-	sc := &scope{schema: schema, table: name, alias: name}
-	if !ate.As.IsEmpty() {
-		sc.alias = ate.As.String()
-	}
-	for _, c := range t.Columns {
-		typ, err := sqltype.Parse(c.Type)
-		if err != nil {
-			return sqlerr.New(sqlerr.Unknown, "catalog: column %s.%s.%s: %v", schema, name, c.Name, err)
-		}
-		sc.fields = append(sc.fields, planner.Field{Name: c.Name, Type: typ})
-	}
-	b.scope, b.table = sc, t
-	return nil
-}
-
 func (b *selectBinder) expandSelectList(exprs *sqlparser.SelectExprs) ([]selectItem, error) {
 	var items []selectItem
 	for _, se := range exprs.Exprs {
@@ -451,11 +410,20 @@ func (b *selectBinder) expandSelectList(exprs *sqlparser.SelectExprs) ([]selectI
 			if b.scope == nil {
 				return nil, sqlerr.New(sqlerr.NoTablesUsed, "No tables used")
 			}
-			if q := se.TableName.Name.String(); q != "" && q != b.scope.alias {
-				return nil, sqlerr.New(sqlerr.UnknownTable, "Unknown table '%s'", q)
+			q := se.TableName.Name.String()
+			matched := false
+			for _, rel := range b.scope.rels {
+				if q != "" && q != rel.alias {
+					continue
+				}
+				matched = true
+				for _, f := range b.scope.fields[rel.start:rel.end] {
+					// Qualified, so that a name two relations share still means this relation's column.
+					items = append(items, selectItem{ast: sqlparser.NewColNameWithQualifier(f.Name, sqlparser.NewTableName(rel.alias)), name: f.Name})
+				}
 			}
-			for _, f := range b.scope.fields {
-				items = append(items, selectItem{ast: sqlparser.NewColName(f.Name), name: f.Name})
+			if !matched {
+				return nil, sqlerr.New(sqlerr.UnknownTable, "Unknown table '%s'", q)
 			}
 		case *sqlparser.AliasedExpr:
 			name := se.As.String()
@@ -599,7 +567,7 @@ func (b *selectBinder) scan(exprs []planner.Expr, ranges []planner.ColumnRange, 
 		collectColumns(e, used)
 	}
 	s := &planner.Scan{
-		Schema: b.scope.schema, Table: b.scope.table, TableID: b.table.ID,
+		Schema: b.scope.rels[0].schema, Table: b.scope.rels[0].table, TableID: b.table.ID,
 		TableColumns: b.scope.fields,
 	}
 	ix, stored := b.chooseIndex(used, ranges, agg)

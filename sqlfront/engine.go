@@ -208,17 +208,24 @@ func (e *Engine) execConfig() vexec.Config {
 }
 
 func (e *Engine) plan(ctx context.Context, sess *Session, snap *etcdmeta.Snapshot, stmt sqlparser.TableStatement) (planner.Node, error) {
-	sel, ok := stmt.(*sqlparser.Select)
-	if !ok {
-		return nil, sqlerr.New(sqlerr.NotSupportedYet, "This version of vcube doesn't yet support 'UNION'")
-	}
-	b := &selectBinder{ctx: ctx, engine: e, sess: sess, snap: snap}
-	plan, err := b.bind(sel)
+	plan, err := e.bindQuery(ctx, sess, snap, stmt)
 	if err != nil {
 		return nil, err
 	}
 	planner.Number(plan)
 	return plan, nil
+}
+
+// bindQuery binds a SELECT or a UNION of them (also as a derived table) into an unnumbered plan.
+func (e *Engine) bindQuery(ctx context.Context, sess *Session, snap *etcdmeta.Snapshot, stmt sqlparser.TableStatement) (planner.Node, error) {
+	switch s := stmt.(type) {
+	case *sqlparser.Select:
+		b := &selectBinder{ctx: ctx, engine: e, sess: sess, snap: snap}
+		return b.bind(s)
+	case *sqlparser.Union:
+		return e.bindUnion(ctx, sess, snap, s)
+	}
+	return nil, sqlerr.New(sqlerr.NotSupportedYet, "This version of vcube doesn't yet support '%s'", statementKind(stmt))
 }
 
 // explain answers EXPLAIN with the plan, and EXPLAIN ANALYZE by running the query and adding each node's figures.

@@ -25,6 +25,7 @@ type groupTable struct {
 	bytes     map[string]uint32
 	buf       []byte
 	ids       []uint32
+	found     []int32 // lookup's result
 }
 
 func newGroupTable(mem memory.Allocator, types []arrow.DataType) *groupTable {
@@ -172,4 +173,45 @@ func appendKey(buf []byte, a arrow.Array, i int) []byte {
 		return append(buf, 0)
 	}
 	panic("vexec: cannot group by " + a.DataType().String())
+}
+
+// lookup returns the group of every row's key without adding groups: -1 where the key has no group or holds a
+// NULL (a join key that is NULL matches nothing). The slice is reused by the next call.
+func (t *groupTable) lookup(keys []arrow.Array, rows int) []int32 {
+	if cap(t.found) < rows {
+		t.found = make([]int32, rows)
+	}
+	out := t.found[:rows]
+	if t.ints != nil {
+		k := keys[0].(*array.Int64)
+		vals := k.Int64Values()
+		nulls := k.NullN() > 0
+		for i, v := range vals {
+			id, ok := t.ints[v]
+			if !ok || nulls && k.IsNull(i) {
+				out[i] = -1
+				continue
+			}
+			out[i] = int32(id)
+		}
+		return out
+	}
+rows:
+	for i := 0; i < rows; i++ {
+		t.buf = t.buf[:0]
+		for _, k := range keys {
+			if k.IsNull(i) {
+				out[i] = -1
+				continue rows
+			}
+			t.buf = appendKey(t.buf, k, i)
+		}
+		id, ok := t.bytes[string(t.buf)]
+		if !ok {
+			out[i] = -1
+			continue
+		}
+		out[i] = int32(id)
+	}
+	return out
 }

@@ -118,6 +118,10 @@ func build(n planner.Node, cfg Config, stats *Stats) (Operator, error) {
 		op, err = newHashAggregateOp(n, children[0], cfg)
 	case *planner.Sort:
 		op = &sortOp{node: n, input: children[0], cfg: cfg}
+	case *planner.HashJoin:
+		op, err = newHashJoinOp(n, children[0], children[1], cfg)
+	case *planner.Union:
+		op = &unionOp{inputs: children}
 	case *planner.GlobalLimit:
 		op = &limitOp{input: children[0], limit: n.N}
 	case *planner.SkipRows:

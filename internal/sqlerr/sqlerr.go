@@ -20,6 +20,10 @@ const (
 	TableExists        = sqlerror.ERTableExists                 // 1050
 	BadField           = sqlerror.ERBadFieldError               // 1054
 	NonUniq            = sqlerror.ERNonUniq                     // 1052
+	NonUniqTable       = sqlerror.ErrorCode(1066)               // ER_NONUNIQ_TABLE
+	DerivedNeedsAlias  = sqlerror.ErrorCode(1248)               // ER_DERIVED_MUST_HAVE_ALIAS
+	ViewWrongList      = sqlerror.ErrorCode(1353)               // ER_VIEW_WRONG_LIST
+	UnionColumns       = sqlerror.ErrorCode(1222)               // ER_WRONG_NUMBER_OF_COLUMNS_IN_SELECT
 	WrongFieldGroup    = sqlerror.ERWrongFieldWithGroup         // 1055
 	WrongGroupField    = sqlerror.ERWrongGroupField             // 1056
 	DupFieldName       = sqlerror.ERDupFieldName                // 1060
@@ -68,6 +72,9 @@ var sqlState = map[sqlerror.ErrorCode]string{
 	TableExists:        "42S01",
 	BadField:           "42S22",
 	NonUniq:            "23000",
+	NonUniqTable:       "42000",
+	DerivedNeedsAlias:  "42000",
+	UnionColumns:       "21000",
 	WrongFieldGroup:    "42000",
 	WrongGroupField:    "42000",
 	DupFieldName:       "42S21",

@@ -1,0 +1,422 @@
+package sqlfront
+
+import (
+	"strings"
+
+	"vitess.io/vitess/go/vt/sqlparser"
+
+	"github.com/vcubedb/vcube/etcdmeta"
+	"github.com/vcubedb/vcube/internal/sqlerr"
+	"github.com/vcubedb/vcube/internal/sqltype"
+	"github.com/vcubedb/vcube/planner"
+)
+
+// source is one item of FROM: a stored table, a system table or a derived table, and how it joins the items
+// before it.
+type source struct {
+	rel     scopeRel
+	fields  []planner.Field
+	table   *etcdmeta.Table // a stored table
+	plan    planner.Node    // a system or derived table
+	join    planner.JoinType
+	on      sqlparser.Expr // the ON condition joining it to the items before it (nil: none, a cross join)
+	outerOn bool           // the right side of a LEFT JOIN: WHERE cannot be pushed into it
+}
+
+// bindFrom reads FROM into sources and the scope queries resolve names against. One stored table keeps the
+// single-table path (b.table); one system or derived table becomes b.virtual; several items are joined.
+func (b *selectBinder) bindFrom(from []sqlparser.TableExpr) error {
+	if len(from) == 1 {
+		if ate, ok := from[0].(*sqlparser.AliasedTableExpr); ok {
+			if tn, ok := ate.Expr.(sqlparser.TableName); ok && tn.Qualifier.IsEmpty() && strings.EqualFold(tn.Name.String(), "dual") {
+				return nil
+			}
+		}
+	}
+	var sources []*source
+	for i, te := range from {
+		// Comma-separated items are inner joins whose conditions are in WHERE.
+		if err := b.flattenFrom(te, &sources, i > 0); err != nil {
+			return err
+		}
+	}
+	if len(sources) == 0 {
+		return nil
+	}
+	sc := &scope{}
+	aliases := map[string]bool{}
+	for _, src := range sources {
+		if aliases[src.rel.alias] {
+			return sqlerr.New(sqlerr.NonUniqTable, "Not unique table/alias: '%s'", src.rel.alias)
+		}
+		aliases[src.rel.alias] = true
+		src.rel.start = len(sc.fields)
+		sc.fields = append(sc.fields, src.fields...)
+		src.rel.end = len(sc.fields)
+		sc.rels = append(sc.rels, src.rel)
+	}
+	b.scope, b.sources = sc, sources
+	if len(sources) == 1 {
+		if sources[0].table != nil {
+			b.table = *sources[0].table
+		} else {
+			b.virtual = sources[0].plan
+		}
+	}
+	return nil
+}
+
+// flattenFrom appends the sources of one FROM item, left to right, each with how it joins those before it.
+func (b *selectBinder) flattenFrom(te sqlparser.TableExpr, out *[]*source, joined bool) error {
+	switch t := te.(type) {
+	case *sqlparser.ParenTableExpr:
+		for i, e := range t.Exprs {
+			if err := b.flattenFrom(e, out, joined || i > 0); err != nil {
+				return err
+			}
+		}
+		return nil
+	case *sqlparser.JoinTableExpr:
+		var jt planner.JoinType
+		switch t.Join {
+		case sqlparser.NormalJoinType, sqlparser.StraightJoinType:
+			jt = planner.InnerJoin
+		case sqlparser.LeftJoinType:
+			jt = planner.LeftJoin
+		case sqlparser.RightJoinType:
+			return notSupported("RIGHT JOIN (write it as a LEFT JOIN with the tables swapped)")
+		default:
+			return notSupported("NATURAL JOIN")
+		}
+		if t.Condition != nil && len(t.Condition.Using) > 0 {
+			return notSupported("JOIN ... USING (write the condition with ON)")
+		}
+		if err := b.flattenFrom(t.LeftExpr, out, joined); err != nil {
+			return err
+		}
+		if _, nested := t.RightExpr.(*sqlparser.JoinTableExpr); nested {
+			return notSupported("a join nested on the right of a join")
+		}
+		n := len(*out)
+		if err := b.flattenFrom(t.RightExpr, out, true); err != nil {
+			return err
+		}
+		right := (*out)[n]
+		right.join = jt
+		right.outerOn = jt == planner.LeftJoin
+		if t.Condition != nil {
+			right.on = t.Condition.On
+		}
+		if jt == planner.LeftJoin && right.on == nil {
+			return sqlerr.New(sqlerr.Parse, "LEFT JOIN needs an ON condition")
+		}
+		return nil
+	case *sqlparser.AliasedTableExpr:
+		src, err := b.fromItem(t)
+		if err != nil {
+			return err
+		}
+		*out = append(*out, src)
+		return nil
+	}
+	return notSupported(sqlparser.String(te))
+}
+
+// fromItem binds one table, system table or derived table of FROM.
+func (b *selectBinder) fromItem(ate *sqlparser.AliasedTableExpr) (*source, error) {
+	alias := ate.As.String()
+	switch e := ate.Expr.(type) {
+	case *sqlparser.DerivedTable:
+		if alias == "" {
+			return nil, sqlerr.New(sqlerr.DerivedNeedsAlias, "Every derived table must have its own alias")
+		}
+		if e.Lateral {
+			return nil, notSupported("LATERAL")
+		}
+		plan, err := b.engine.bindQuery(b.ctx, b.sess, b.snap, e.Select)
+		if err != nil {
+			return nil, err
+		}
+		src := &source{rel: scopeRel{alias: alias}, plan: plan, fields: plan.Fields()}
+		if cols := ate.Columns; len(cols) > 0 {
+			if len(cols) != len(src.fields) {
+				return nil, sqlerr.New(sqlerr.ViewWrongList, "In definition of view, derived table or common table expression, SELECT list and column names list have different column counts")
+			}
+			src.fields = append([]planner.Field(nil), src.fields...)
+			for i, c := range cols {
+				src.fields[i].Name = c.String()
+			}
+		}
+		return src, nil
+	case sqlparser.TableName:
+		schema, name, err := tableName(b.sess, e)
+		if err != nil {
+			return nil, err
+		}
+		if alias == "" {
+			alias = name
+		}
+		rel := scopeRel{schema: schema, table: name, alias: alias}
+		if full, st, ok := lookupSystemTable(schema, name); ok {
+			return &source{rel: rel, fields: st.cols, plan: &planner.MemoryScan{Table: full, Cols: st.cols, Rows: st.rows(b.engine, b.snap)}}, nil
+		}
+		t, ok := b.snap.Table(schema, name)
+		if !ok {
+			return nil, sqlerr.New(sqlerr.NoSuchTable, "Table '%s.%s' doesn't exist", schema, name)
+		}
+		src := &source{rel: rel, table: &t}
+		for _, c := range t.Columns {
+			typ, err := sqltype.Parse(c.Type)
+			if err != nil {
+				return nil, sqlerr.New(sqlerr.Unknown, "catalog: column %s.%s.%s: %v", schema, name, c.Name, err)
+			}
+			src.fields = append(src.fields, planner.Field{Name: c.Name, Type: typ})
+		}
+		return src, nil
+	}
+	return nil, notSupported(sqlparser.String(ate))
+}
+
+// conjuncts splits a predicate on its ANDs.
+func conjuncts(e planner.Expr, out []planner.Expr) []planner.Expr {
+	if c, ok := e.(*planner.Call); ok && c.Func == "and" {
+		for _, a := range c.Args {
+			out = conjuncts(a, out)
+		}
+		return out
+	}
+	return append(out, e)
+}
+
+func andAll(es []planner.Expr) planner.Expr {
+	if len(es) == 0 {
+		return nil
+	}
+	e := es[0]
+	for _, x := range es[1:] {
+		e = &planner.Call{Func: "and", Args: []planner.Expr{e, x}, T: sqltype.Boolean}
+	}
+	return e
+}
+
+// sourcesOf returns the set of sources (as a bit set) whose columns e uses.
+func (b *selectBinder) sourcesOf(e planner.Expr) uint64 {
+	cols := map[int]bool{}
+	collectColumns(e, cols)
+	var set uint64
+	for c := range cols {
+		for i, src := range b.sources {
+			if c >= src.rel.start && c < src.rel.end {
+				set |= 1 << i
+			}
+		}
+	}
+	return set
+}
+
+// joinPlan builds the plan of several FROM items joined left to right: each item reads only the columns the
+// query uses, with the filters that concern it alone pushed under the join (and used to prune a table's
+// chunks); equalities between an item and those before it become hash join keys; every other condition is
+// applied as soon as all its columns are joined. It returns the plan and where each scope column is in its
+// output.
+func (b *selectBinder) joinPlan(below []planner.Expr, where planner.Expr) (planner.Node, map[int]int, error) {
+	if len(b.sources) > 64 {
+		return nil, nil, notSupported("joins of more than 64 tables")
+	}
+	// ON conditions are bound over the whole scope; a condition may use only the items up to its own.
+	ons := make([][]planner.Expr, len(b.sources))
+	for i, src := range b.sources {
+		if src.on == nil {
+			continue
+		}
+		ob := &exprBinder{ctx: b.ctx, scope: b.scope, clause: "on clause"}
+		on, err := ob.bind(src.on)
+		if err != nil {
+			return nil, nil, err
+		}
+		if b.sourcesOf(on)>>(i+1) != 0 {
+			return nil, nil, sqlerr.New(sqlerr.BadField, "the ON condition of %s uses a table joined after it", src.rel.alias)
+		}
+		ons[i] = conjuncts(toBool(on), nil)
+		below = append(below, ons[i]...)
+	}
+	var pool []planner.Expr // WHERE conditions, and the ON conditions of inner joins
+	if where != nil {
+		pool = conjuncts(where, nil)
+	}
+	for i, src := range b.sources {
+		if src.join == planner.InnerJoin {
+			pool, ons[i] = append(pool, ons[i]...), nil
+		}
+	}
+	used := map[int]bool{}
+	for _, e := range below {
+		collectColumns(e, used)
+	}
+
+	remap := map[int]int{}
+	var node planner.Node
+	width := 0
+	for i, src := range b.sources {
+		// Conditions on this item alone: WHERE's, unless a LEFT JOIN may fill the item with NULLs, and its ON's.
+		var local, rest []planner.Expr
+		for _, c := range pool {
+			if b.sourcesOf(c) == 1<<i && !src.outerOn {
+				local = append(local, c)
+			} else {
+				rest = append(rest, c)
+			}
+		}
+		pool = rest
+		var onRest []planner.Expr
+		for _, c := range ons[i] {
+			if b.sourcesOf(c) == 1<<i {
+				local = append(local, c)
+			} else {
+				onRest = append(onRest, c)
+			}
+		}
+		plan, localPos, err := b.sourcePlan(src, used, local)
+		if err != nil {
+			return nil, nil, err
+		}
+		for c, p := range localPos {
+			remap[c] = width + p
+		}
+		if node == nil {
+			node, width = plan, len(plan.Fields())
+			continue
+		}
+		join := &planner.HashJoin{Left: node, Right: plan, Type: src.join}
+		ready := uint64(1)<<(i+1) - 1
+		var residual, after []planner.Expr
+		take := func(c planner.Expr, outer bool) {
+			if l, r, ok := b.joinKey(c, i); ok {
+				join.LeftKeys = append(join.LeftKeys, remap[l])
+				join.RightKeys = append(join.RightKeys, remap[r]-width)
+				join.On = append(join.On, b.qualified(l)+" = "+b.qualified(r))
+				return
+			}
+			if outer {
+				residual = append(residual, c)
+			} else {
+				after = append(after, c)
+			}
+		}
+		for _, c := range onRest {
+			take(c, true)
+		}
+		rest = nil
+		for _, c := range pool {
+			switch {
+			case b.sourcesOf(c)&^ready != 0:
+				rest = append(rest, c) // needs an item joined later
+			case src.join == planner.InnerJoin:
+				take(c, false)
+			default:
+				after = append(after, c) // WHERE over a LEFT JOIN filters its result
+			}
+		}
+		pool = rest
+		if src.join == planner.InnerJoin {
+			// An inner join's other conditions filter its pairs as they are made.
+			residual, after = append(residual, after...), nil
+		}
+		if len(residual) > 0 {
+			join.Residual = remapColumns(andAll(residual), remap)
+		}
+		node, width = join, width+len(plan.Fields())
+		if len(after) > 0 {
+			node = &planner.Filter{Input: node, Predicate: remapColumns(andAll(after), remap)}
+		}
+	}
+	if len(pool) > 0 {
+		node = &planner.Filter{Input: node, Predicate: remapColumns(andAll(pool), remap)}
+	}
+	return node, remap, nil
+}
+
+// qualified names a scope column with its relation's alias.
+func (b *selectBinder) qualified(col int) string {
+	for _, rel := range b.scope.rels {
+		if col >= rel.start && col < rel.end {
+			return rel.alias + "." + b.scope.fields[col].Name
+		}
+	}
+	return b.scope.fields[col].Name
+}
+
+// joinKey reports whether c is an equality of a column of the items before item i and a column of item i, of
+// types a hash table can match (the same kind; DECIMALs of one scale), returning the two scope columns.
+func (b *selectBinder) joinKey(c planner.Expr, i int) (left, right int, ok bool) {
+	call, isCall := c.(*planner.Call)
+	if !isCall || call.Func != "=" || len(call.Args) != 2 {
+		return 0, 0, false
+	}
+	x, ok1 := call.Args[0].(*planner.ColumnRef)
+	y, ok2 := call.Args[1].(*planner.ColumnRef)
+	if !ok1 || !ok2 {
+		return 0, 0, false
+	}
+	src := b.sources[i].rel
+	inRight := func(col int) bool { return col >= src.start && col < src.end }
+	switch {
+	case inRight(y.Index) && x.Index < src.start:
+	case inRight(x.Index) && y.Index < src.start:
+		x, y = y, x
+	default:
+		return 0, 0, false
+	}
+	tx, ty := x.T, y.T
+	if tx.Kind != ty.Kind || tx.Kind == sqltype.KindDecimal && tx.Scale != ty.Scale {
+		return 0, 0, false
+	}
+	return x.Index, y.Index, true
+}
+
+// sourcePlan reads one FROM item: the columns of it the query uses, filtered by its own conditions. It returns
+// the plan and the position in its output of each scope column it reads.
+func (b *selectBinder) sourcePlan(src *source, used map[int]bool, local []planner.Expr) (planner.Node, map[int]int, error) {
+	toLocal := map[int]int{}
+	for c := src.rel.start; c < src.rel.end; c++ {
+		toLocal[c] = c - src.rel.start
+	}
+	var localPred planner.Expr
+	if len(local) > 0 {
+		localPred = remapColumns(andAll(local), toLocal)
+	}
+	var node planner.Node
+	pos := map[int]int{}
+	if src.table != nil {
+		child := &selectBinder{ctx: b.ctx, engine: b.engine, sess: b.sess, snap: b.snap, table: *src.table,
+			scope: singleScope(src.rel.schema, src.rel.table, src.rel.alias, src.fields)}
+		var exprs []planner.Expr
+		for c := range used {
+			if c >= src.rel.start && c < src.rel.end {
+				exprs = append(exprs, &planner.ColumnRef{Index: c - src.rel.start, Name: src.fields[c-src.rel.start].Name, T: src.fields[c-src.rel.start].Type})
+			}
+		}
+		if localPred != nil {
+			exprs = append(exprs, localPred)
+		}
+		scan, scanPos := child.scan(exprs, scanRanges(localPred), nil)
+		node = scan
+		if localPred != nil {
+			node = &planner.Filter{Input: node, Predicate: remapColumns(localPred, scanPos)}
+		}
+		for c, l := range toLocal {
+			if p, ok := scanPos[l]; ok {
+				pos[c] = p
+			}
+		}
+	} else {
+		node = src.plan
+		if localPred != nil {
+			node = &planner.Filter{Input: node, Predicate: localPred}
+		}
+		for c, l := range toLocal {
+			pos[c] = l
+		}
+	}
+	return node, pos, nil
+}

@@ -1,0 +1,300 @@
+package vexec
+
+import (
+	"context"
+	"io"
+
+	"github.com/apache/arrow-go/v18/arrow"
+	"github.com/apache/arrow-go/v18/arrow/array"
+	"github.com/apache/arrow-go/v18/arrow/compute"
+
+	"github.com/vcubedb/vcube/internal/sqltype"
+	"github.com/vcubedb/vcube/planner"
+)
+
+// hashJoinOp reads its whole right input into one batch and a hash table of its keys (rows of one key chained
+// through next), then streams the left input: each left batch becomes the pairs of rows whose keys match,
+// filtered by the residual predicate, plus for a LEFT join one row per left row left without a pair.
+type hashJoinOp struct {
+	node        *planner.HashJoin
+	left, right Operator
+	cfg         Config
+	residual    evaluator
+	ec          *evalCtx
+	schema      *arrow.Schema
+
+	built bool
+	build arrow.RecordBatch
+	table *groupTable
+	head  []int32 // per key group: its last build row, -1 for none
+	next  []int32 // per build row: the previous row of its group, -1 at the end
+
+	ready []arrow.RecordBatch
+	out   output
+}
+
+func newHashJoinOp(n *planner.HashJoin, left, right Operator, cfg Config) (Operator, error) {
+	op := &hashJoinOp{node: n, left: left, right: right, cfg: cfg, schema: planner.Schema(n)}
+	if n.Residual != nil {
+		ev, err := compile(n.Residual)
+		if err != nil {
+			return nil, err
+		}
+		op.residual = ev
+	}
+	return op, nil
+}
+
+func (j *hashJoinOp) Open(ctx context.Context) error {
+	j.ec = newEvalCtx(ctx, j.cfg.Mem)
+	if err := j.left.Open(ctx); err != nil {
+		return err
+	}
+	return j.right.Open(ctx)
+}
+
+func (j *hashJoinOp) buildSide(ctx context.Context) error {
+	var batches []arrow.RecordBatch
+	for {
+		b, err := j.right.Next(ctx)
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			releaseBatches(batches)
+			return err
+		}
+		b.Retain()
+		batches = append(batches, b)
+	}
+	all, err := sqltype.ConcatBatches(j.cfg.Mem, planner.Schema(j.node.Right), batches)
+	releaseBatches(batches)
+	if err != nil {
+		return err
+	}
+	j.build = all
+	n := int(all.NumRows())
+	types := make([]arrow.DataType, len(j.node.RightKeys))
+	keys := make([]arrow.Array, len(j.node.RightKeys))
+	for i, k := range j.node.RightKeys {
+		keys[i] = all.Column(k)
+		types[i] = keys[i].DataType()
+	}
+	j.table = newGroupTable(j.cfg.Mem, types)
+	ids := j.table.assign(keys, n)
+	j.head = make([]int32, j.table.groups)
+	for i := range j.head {
+		j.head[i] = -1
+	}
+	j.next = make([]int32, n)
+rows:
+	for r := 0; r < n; r++ {
+		for _, k := range keys {
+			if k.IsNull(r) {
+				j.next[r] = -1
+				continue rows
+			}
+		}
+		g := ids[r]
+		j.next[r] = j.head[g]
+		j.head[g] = int32(r)
+	}
+	j.built = true
+	return nil
+}
+
+func releaseBatches(bs []arrow.RecordBatch) {
+	for _, b := range bs {
+		b.Release()
+	}
+}
+
+func (j *hashJoinOp) Next(ctx context.Context) (arrow.RecordBatch, error) {
+	if !j.built {
+		if err := j.buildSide(ctx); err != nil {
+			return nil, err
+		}
+	}
+	for len(j.ready) == 0 {
+		b, err := j.left.Next(ctx)
+		if err != nil {
+			return nil, err // io.EOF included
+		}
+		if err := j.probe(b); err != nil {
+			return nil, err
+		}
+	}
+	b := j.ready[0]
+	j.ready = j.ready[1:]
+	return j.out.set(b), nil
+}
+
+// probe turns one left batch into output batches.
+func (j *hashJoinOp) probe(b arrow.RecordBatch) error {
+	n := int(b.NumRows())
+	if n == 0 {
+		return nil
+	}
+	var groups []int32
+	if len(j.node.LeftKeys) == 0 {
+		groups = make([]int32, n) // a cross join: every left row meets group 0, every build row
+		if len(j.head) == 0 {
+			for i := range groups {
+				groups[i] = -1
+			}
+		}
+	} else {
+		keys := make([]arrow.Array, len(j.node.LeftKeys))
+		for i, k := range j.node.LeftKeys {
+			keys[i] = b.Column(k)
+		}
+		groups = j.table.lookup(keys, n)
+	}
+	var li, ri []int32
+	for i, g := range groups {
+		if g < 0 {
+			continue
+		}
+		for r := j.head[g]; r >= 0; r = j.next[r] {
+			li, ri = append(li, int32(i)), append(ri, r)
+		}
+	}
+	if j.residual != nil && len(li) > 0 {
+		cand, err := j.pairs(b, li, ri)
+		if err != nil {
+			return err
+		}
+		keep, err := evalBool(j.ec, j.residual, cand)
+		cand.Release()
+		if err != nil {
+			return err
+		}
+		k := 0
+		for p := range li {
+			if keep.IsValid(p) && keep.Value(p) {
+				li[k], ri[k] = li[p], ri[p]
+				k++
+			}
+		}
+		keep.Release()
+		li, ri = li[:k], ri[:k]
+	}
+	if j.node.Type == planner.LeftJoin {
+		matched := make([]bool, n)
+		for _, i := range li {
+			matched[i] = true
+		}
+		for i, m := range matched {
+			if !m {
+				li, ri = append(li, int32(i)), append(ri, -1)
+			}
+		}
+	}
+	for lo := 0; lo < len(li); lo += j.cfg.BatchSize {
+		hi := min(lo+j.cfg.BatchSize, len(li))
+		out, err := j.pairs(b, li[lo:hi], ri[lo:hi])
+		if err != nil {
+			return err
+		}
+		j.ready = append(j.ready, out)
+	}
+	return nil
+}
+
+// pairs builds the output rows of the pairs (li[p] of left, ri[p] of the build side; -1 is all NULL).
+func (j *hashJoinOp) pairs(left arrow.RecordBatch, li, ri []int32) (arrow.RecordBatch, error) {
+	l, err := takeRows(j.ec, left, li)
+	if err != nil {
+		return nil, err
+	}
+	defer l.Release()
+	r, err := takeRows(j.ec, j.build, ri)
+	if err != nil {
+		return nil, err
+	}
+	defer r.Release()
+	cols := make([]arrow.Array, 0, l.NumCols()+r.NumCols())
+	cols = append(cols, l.Columns()...)
+	cols = append(cols, r.Columns()...)
+	return array.NewRecordBatch(j.schema, cols, int64(len(li))), nil
+}
+
+// takeRows gathers rows idx of b (-1 gives a row of NULLs).
+func takeRows(ec *evalCtx, b arrow.RecordBatch, idx []int32) (arrow.RecordBatch, error) {
+	bld := array.NewInt32Builder(ec.mem)
+	defer bld.Release()
+	bld.Reserve(len(idx))
+	for _, i := range idx {
+		if i < 0 {
+			bld.AppendNull()
+		} else {
+			bld.UnsafeAppend(i)
+		}
+	}
+	ia := bld.NewArray()
+	defer ia.Release()
+	if b.NumCols() == 0 {
+		return array.NewRecordBatch(b.Schema(), nil, int64(len(idx))), nil
+	}
+	res, err := compute.Take(ec.ctx, *compute.DefaultTakeOptions(), compute.NewDatumWithoutOwning(b), compute.NewDatumWithoutOwning(ia))
+	if err != nil {
+		return nil, err
+	}
+	return res.(*compute.RecordDatum).Value, nil
+}
+
+func (j *hashJoinOp) Close() error {
+	j.out.release()
+	releaseBatches(j.ready)
+	j.ready = nil
+	if j.build != nil {
+		j.build.Release()
+		j.build = nil
+	}
+	if j.table != nil {
+		j.table.release()
+		j.table = nil
+	}
+	err := j.left.Close()
+	if rerr := j.right.Close(); err == nil {
+		err = rerr
+	}
+	return err
+}
+
+// unionOp passes on the batches of its inputs one input after another.
+type unionOp struct {
+	inputs []Operator
+	cur    int
+}
+
+func (u *unionOp) Open(ctx context.Context) error {
+	for _, in := range u.inputs {
+		if err := in.Open(ctx); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func (u *unionOp) Next(ctx context.Context) (arrow.RecordBatch, error) {
+	for u.cur < len(u.inputs) {
+		b, err := u.inputs[u.cur].Next(ctx)
+		if err == io.EOF {
+			u.cur++
+			continue
+		}
+		return b, err
+	}
+	return nil, io.EOF
+}
+
+func (u *unionOp) Close() error {
+	var first error
+	for _, in := range u.inputs {
+		if err := in.Close(); err != nil && first == nil {
+			first = err
+		}
+	}
+	return first
+}
