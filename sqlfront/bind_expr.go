@@ -124,7 +124,7 @@ func (b *exprBinder) bindAbove(e sqlparser.Expr) (planner.Expr, error) {
 	if isAggregate(e) {
 		return b.bindAggregate(e)
 	}
-	if _, isLit := e.(*sqlparser.Literal); !isLit && !sqlparser.ContainsAggregation(e) {
+	if _, isLit := e.(*sqlparser.Literal); !isLit && !containsAggregation(e) {
 		below := &exprBinder{ctx: b.ctx, scope: b.scope, clause: b.clause}
 		if bound, err := below.bindNode(e); err == nil {
 			key := bound.String()
@@ -179,7 +179,7 @@ func (b *exprBinder) bindAggregate(e sqlparser.Expr) (planner.Expr, error) {
 	}
 	call := &planner.AggCall{Func: fn, T: sqltype.BigInt}
 	if arg != nil {
-		if sqlparser.ContainsAggregation(arg) {
+		if containsAggregation(arg) {
 			return nil, sqlerr.New(sqlerr.InvalidGroupFunc, "Invalid use of group function")
 		}
 		below := &exprBinder{ctx: b.ctx, scope: b.scope, clause: b.clause}
@@ -280,7 +280,9 @@ func (b *exprBinder) bindNode(e sqlparser.Expr) (planner.Expr, error) {
 	case sqlparser.ValTuple:
 		return nil, sqlerr.New(sqlerr.OperandColumns, "Operand should contain 1 column(s)")
 	case *sqlparser.Subquery:
-		return nil, notSupported("subqueries")
+		return b.scalarSubquery(n)
+	case *sqlparser.ExistsExpr:
+		return b.exists(n)
 	case *sqlparser.IntroducerExpr:
 		return b.bind(n.Expr)
 	}
@@ -339,9 +341,12 @@ func (b *exprBinder) compare(op string, l, r planner.Expr) (planner.Expr, error)
 }
 
 func (b *exprBinder) in(n *sqlparser.ComparisonExpr) (planner.Expr, error) {
+	if sub, ok := n.Right.(*sqlparser.Subquery); ok {
+		return b.inSubquery(n, sub)
+	}
 	tuple, ok := n.Right.(sqlparser.ValTuple)
 	if !ok {
-		return nil, notSupported("IN (SELECT ...)")
+		return nil, notSupported("IN over " + sqlparser.String(n.Right))
 	}
 	x, err := b.bind(n.Left)
 	if err != nil {

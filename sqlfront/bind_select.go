@@ -62,7 +62,7 @@ func (b *selectBinder) bind(sel *sqlparser.Select) (planner.Node, error) {
 	}
 	var where planner.Expr
 	if sel.Where != nil {
-		if sqlparser.ContainsAggregation(sel.Where.Expr) {
+		if containsAggregation(sel.Where.Expr) {
 			return nil, sqlerr.New(sqlerr.InvalidGroupFunc, "Invalid use of group function")
 		}
 		wb := &exprBinder{ctx: b.ctx, scope: b.scope, clause: "where clause"}
@@ -73,13 +73,13 @@ func (b *selectBinder) bind(sel *sqlparser.Select) (planner.Node, error) {
 	}
 	aggregated := sel.GroupBy != nil && len(sel.GroupBy.Exprs) > 0
 	for _, it := range items {
-		aggregated = aggregated || sqlparser.ContainsAggregation(it.ast)
+		aggregated = aggregated || containsAggregation(it.ast)
 	}
-	if sel.Having != nil && sqlparser.ContainsAggregation(sel.Having.Expr) {
+	if sel.Having != nil && containsAggregation(sel.Having.Expr) {
 		aggregated = true
 	}
 	for _, o := range sel.OrderBy {
-		aggregated = aggregated || sqlparser.ContainsAggregation(o.Expr)
+		aggregated = aggregated || containsAggregation(o.Expr)
 	}
 
 	aliases := map[string]sqlparser.Expr{}
@@ -460,7 +460,7 @@ func (b *selectBinder) bindGroupKey(g sqlparser.Expr, items []selectItem) (plann
 			}
 		}
 	}
-	if sqlparser.ContainsAggregation(g) {
+	if containsAggregation(g) {
 		return nil, sqlerr.New(sqlerr.WrongGroupField, "Can't group on '%s'", sqlparser.String(g))
 	}
 	gb := &exprBinder{ctx: b.ctx, scope: b.scope, clause: "group statement"}

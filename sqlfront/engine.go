@@ -218,6 +218,9 @@ func (e *Engine) plan(ctx context.Context, sess *Session, snap *etcdmeta.Snapsho
 
 // bindQuery binds a SELECT or a UNION of them (also as a derived table) into an unnumbered plan.
 func (e *Engine) bindQuery(ctx context.Context, sess *Session, snap *etcdmeta.Snapshot, stmt sqlparser.TableStatement) (planner.Node, error) {
+	if ctx.Value(subqueryKey{}) == nil {
+		ctx = withSubqueries(ctx, &subqueryEnv{e: e, sess: sess, snap: snap})
+	}
 	switch s := stmt.(type) {
 	case *sqlparser.Select:
 		b := &selectBinder{ctx: ctx, engine: e, sess: sess, snap: snap}
