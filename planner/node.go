@@ -376,7 +376,9 @@ type HashJoin struct {
 	On []string
 }
 
-func (j *HashJoin) Fields() []Field  { return append(slices.Clone(j.Left.Fields()), j.Right.Fields()...) }
+func (j *HashJoin) Fields() []Field {
+	return append(slices.Clone(j.Left.Fields()), j.Right.Fields()...)
+}
 func (j *HashJoin) Children() []Node { return []Node{j.Left, j.Right} }
 func (j *HashJoin) Explain() string {
 	lf, rf := j.Left.Fields(), j.Right.Fields()

@@ -28,9 +28,9 @@ type selectBinder struct {
 
 	scope   *scope
 	table   etcdmeta.Table
-	index   etcdmeta.Index      // the index the scan reads, once chosen
-	virtual planner.Node        // the plan of a single FROM item that is not a stored table: a system table or a derived table
-	sources []*source           // the FROM items of a join
+	index   etcdmeta.Index // the index the scan reads, once chosen
+	virtual planner.Node   // the plan of a single FROM item that is not a stored table: a system table or a derived table
+	sources []*source      // the FROM items of a join
 }
 
 // selectItem is one visible column of the select list.
