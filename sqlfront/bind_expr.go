@@ -174,10 +174,8 @@ func (b *exprBinder) bindAggregate(e sqlparser.Expr) (planner.Expr, error) {
 	case *sqlparser.Avg:
 		fn, arg, distinct = "avg", a.Arg, a.Distinct
 	}
-	if distinct && fn != "min" && fn != "max" {
-		return nil, notSupported(strings.ToUpper(fn) + "(DISTINCT ...)")
-	}
-	call := &planner.AggCall{Func: fn, T: sqltype.BigInt}
+	// MIN and MAX of distinct values are MIN and MAX.
+	call := &planner.AggCall{Func: fn, T: sqltype.BigInt, Distinct: distinct && fn != "min" && fn != "max"}
 	if arg != nil {
 		if containsAggregation(arg) {
 			return nil, sqlerr.New(sqlerr.InvalidGroupFunc, "Invalid use of group function")

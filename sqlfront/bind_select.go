@@ -237,6 +237,11 @@ func (b *selectBinder) aggregateStages(a *planner.Aggregate, scan *planner.Scan,
 	if scan == nil {
 		return a
 	}
+	for _, ag := range a.Aggs {
+		if ag.Distinct {
+			return a // the distinct values of a group are known in one place only
+		}
+	}
 	if len(groups) > 0 && b.sortedOnGroups(b.index, groups, ranges) {
 		a.Strategy = planner.Inplace
 	}

@@ -1,11 +1,15 @@
 package vexec
 
 import (
+	"context"
+	"encoding/binary"
 	"math"
 	"strings"
 
 	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/apache/arrow-go/v18/arrow/array"
+	"github.com/apache/arrow-go/v18/arrow/compute"
+	"github.com/apache/arrow-go/v18/arrow/compute/exec"
 	"github.com/apache/arrow-go/v18/arrow/decimal128"
 	"github.com/apache/arrow-go/v18/arrow/memory"
 
@@ -127,9 +131,15 @@ func (a *avgFloatAcc) merge(ids []uint32, st []arrow.Array) error {
 	return nil
 }
 
-func newAccumulator(a *planner.AggCall) (accumulator, error) {
+func newAccumulator(a *planner.AggCall, mem memory.Allocator) (accumulator, error) {
 	if a.Distinct {
-		return nil, sqlerr.New(sqlerr.NotSupportedYet, "This version of vcube doesn't yet support '%s'", a.String())
+		plain := *a
+		plain.Distinct = false
+		inner, err := newAccumulator(&plain, mem)
+		if err != nil {
+			return nil, err
+		}
+		return &distinctAcc{inner: inner, call: a, mem: mem, seen: map[string]struct{}{}}, nil
 	}
 	if a.Func == "count" {
 		return &countAcc{star: a.Arg == nil}, nil
@@ -526,3 +536,61 @@ func growTo[T any](s []T, n int) []T {
 	copy(grown, s)
 	return grown
 }
+
+// distinctAcc feeds its inner accumulator only the values each group has not seen yet (COUNT(DISTINCT x),
+// SUM(DISTINCT x), AVG(DISTINCT x)). A group's values are remembered by group and encoded value in one set. It
+// runs only as a Full hash aggregate: a group's distinct values must all be in one place.
+type distinctAcc struct {
+	inner accumulator
+	call  *planner.AggCall
+	mem   memory.Allocator
+	seen  map[string]struct{}
+	buf   []byte
+	keep  []int64
+	ids   []uint32
+}
+
+func (d *distinctAcc) grow(n int) { d.inner.grow(n) }
+
+func (d *distinctAcc) update(ids []uint32, arg arrow.Array) error {
+	d.keep, d.ids = d.keep[:0], d.ids[:0]
+	for i, g := range ids {
+		if arg.IsNull(i) {
+			continue
+		}
+		d.buf = binary.LittleEndian.AppendUint32(d.buf[:0], g)
+		d.buf = appendKey(d.buf, arg, i)
+		if _, dup := d.seen[string(d.buf)]; dup {
+			continue
+		}
+		d.seen[string(d.buf)] = struct{}{}
+		d.keep, d.ids = append(d.keep, int64(i)), append(d.ids, g)
+	}
+	if len(d.keep) == 0 {
+		return nil
+	}
+	idx := array.NewInt64Data(array.NewData(arrow.PrimitiveTypes.Int64, len(d.keep),
+		[]*memory.Buffer{nil, memory.NewBufferBytes(arrow.Int64Traits.CastToBytes(d.keep))}, nil, 0, 0))
+	defer idx.Release()
+	ctx := exec.WithAllocator(context.Background(), d.mem)
+	taken, err := compute.TakeArray(ctx, arg, idx)
+	if err != nil {
+		return err
+	}
+	defer taken.Release()
+	return d.inner.update(d.ids, taken)
+}
+
+func (d *distinctAcc) finish(mem memory.Allocator, n int) (arrow.Array, error) {
+	return d.inner.finish(mem, n)
+}
+
+func (d *distinctAcc) state(memory.Allocator, int) ([]arrow.Array, error) {
+	return nil, sqlerr.New(sqlerr.Unknown, "%s cannot run as a Partial aggregate", d.call.String())
+}
+
+func (d *distinctAcc) merge([]uint32, []arrow.Array) error {
+	return sqlerr.New(sqlerr.Unknown, "%s cannot run as a Final aggregate", d.call.String())
+}
+
+func (d *distinctAcc) shift(int) { panic("vexec: " + d.call.String() + " cannot run inplace") }

@@ -32,7 +32,7 @@ type aggCore struct {
 	accs   []accumulator
 }
 
-func newAggCore(n *planner.Aggregate) (aggCore, error) {
+func newAggCore(n *planner.Aggregate, mem memory.Allocator) (aggCore, error) {
 	c := aggCore{node: n}
 	for _, g := range n.GroupBy {
 		ev, err := compile(g)
@@ -43,7 +43,7 @@ func newAggCore(n *planner.Aggregate) (aggCore, error) {
 	}
 	col := len(n.GroupBy)
 	for _, a := range n.Aggs {
-		acc, err := newAccumulator(a)
+		acc, err := newAccumulator(a, mem)
 		if err != nil {
 			return c, err
 		}
@@ -140,7 +140,7 @@ func (c *aggCore) outputs(mem memory.Allocator, n int, cols []arrow.Array) ([]ar
 }
 
 func newHashAggregateOp(n *planner.Aggregate, input Operator, cfg Config) (Operator, error) {
-	core, err := newAggCore(n)
+	core, err := newAggCore(n, cfg.Mem)
 	if err != nil {
 		return nil, err
 	}

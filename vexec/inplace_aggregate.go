@@ -36,7 +36,12 @@ func newInplaceAggregateOp(n *planner.Aggregate, input Operator, cfg Config) (Op
 	if len(n.GroupBy) == 0 {
 		return nil, errors.New("vexec: an inplace aggregate needs group keys")
 	}
-	core, err := newAggCore(n)
+	for _, a := range n.Aggs {
+		if a.Distinct {
+			return nil, errors.New("vexec: an inplace aggregate cannot compute " + a.String())
+		}
+	}
+	core, err := newAggCore(n, cfg.Mem)
 	if err != nil {
 		return nil, err
 	}
