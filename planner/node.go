@@ -229,11 +229,13 @@ func (a *Aggregate) Explain() string {
 	return s
 }
 
-// Sort orders its whole input by Keys.
+// Sort orders its whole input by Keys. With Limit > 0 only the first Limit rows are wanted (a LIMIT above it):
+// the sort keeps the top rows in a heap instead of ordering everything.
 type Sort struct {
 	base
 	Input Node
 	Keys  []SortKey
+	Limit int64
 }
 
 func (s *Sort) Fields() []Field  { return s.Input.Fields() }
@@ -254,7 +256,11 @@ func (s *Sort) Explain() string {
 			}
 		}
 	}
-	return "Sort, by: [" + strings.Join(keys, ", ") + "]"
+	out := "Sort, by: [" + strings.Join(keys, ", ") + "]"
+	if s.Limit > 0 {
+		out += fmt.Sprintf(", limit: %d", s.Limit)
+	}
+	return out
 }
 
 // GlobalLimit passes the first N rows of its input and stops reading.

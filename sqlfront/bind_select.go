@@ -211,6 +211,9 @@ func (b *selectBinder) bind(sel *sqlparser.Select) (planner.Node, error) {
 		if err != nil {
 			return nil, err
 		}
+		if s, ok := node.(*planner.Sort); ok && count > 0 {
+			s.Limit = offset + count // top-k: only the rows the LIMIT keeps are ordered
+		}
 		if offset > 0 {
 			node = &planner.SkipRows{Input: node, N: offset}
 		}

@@ -88,6 +88,9 @@ func (e *Engine) bindUnion(ctx context.Context, sess *Session, snap *etcdmeta.Sn
 		if err != nil {
 			return nil, err
 		}
+		if s, ok := node.(*planner.Sort); ok && count > 0 {
+			s.Limit = offset + count
+		}
 		if offset > 0 {
 			node = &planner.SkipRows{Input: node, N: offset}
 		}

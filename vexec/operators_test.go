@@ -423,6 +423,11 @@ func TestSort(t *testing.T) {
 			want := sortedRows(tt.rows, tc.keys)
 			plan := &planner.Sort{Input: tt.scan(), Keys: tc.keys}
 			runAll(t, plan, tt.store, func(t *testing.T, res runResult) { equalRows(t, res.schema, res.rows, want) })
+			// With a limit well under the input, the top-k heap gives the first rows of the full sort.
+			for _, k := range []int{1, 7, 100} {
+				top := &planner.Sort{Input: tt.scan(), Keys: tc.keys, Limit: int64(k)}
+				runAll(t, top, tt.store, func(t *testing.T, res runResult) { equalRows(t, res.schema, res.rows, want[:k]) })
+			}
 		})
 	}
 	t.Run("empty input", func(t *testing.T) {

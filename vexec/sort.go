@@ -1,10 +1,14 @@
 package vexec
 
 import (
+	"cmp"
 	"context"
+	"slices"
+	"strings"
 	"io"
 
 	"github.com/apache/arrow-go/v18/arrow"
+	"github.com/apache/arrow-go/v18/arrow/array"
 	"github.com/apache/arrow-go/v18/arrow/compute"
 	"github.com/apache/arrow-go/v18/arrow/compute/exec"
 	"github.com/apache/arrow-go/v18/arrow/memory"
@@ -78,6 +82,20 @@ func (s *sortOp) sortAll(ctx context.Context) error {
 		}
 	}
 	ec := newEvalCtx(ctx, s.cfg.Mem)
+	if lim := s.node.Limit; lim > 0 && lim < all.NumRows()/4 {
+		top := topK(all, s.node.Keys, int(lim))
+		bld := array.NewInt32Builder(memory.DefaultAllocator)
+		bld.AppendValues(top, nil)
+		idx := bld.NewArray()
+		bld.Release()
+		defer idx.Release()
+		res, err := compute.Take(ec.ctx, *compute.DefaultTakeOptions(), compute.NewDatumWithoutOwning(all), compute.NewDatumWithoutOwning(idx))
+		if err != nil {
+			return err
+		}
+		s.sorted = res.(*compute.RecordDatum).Value
+		return nil
+	}
 	// arrow-go's sort_indices never frees a scratch buffer it takes from the context's allocator; the indices
 	// come from the Go heap instead, so the query's allocator accounts only for what vexec releases.
 	idx, err := compute.SortIndicesRecordBatch(exec.WithAllocator(ctx, memory.DefaultAllocator), all, keys)
@@ -100,4 +118,124 @@ func (s *sortOp) Close() error {
 		s.sorted = nil
 	}
 	return s.input.Close()
+}
+
+// topK returns, in order, the rows of b that come first by keys, at most k of them: a bounded max-heap of row
+// numbers, so ordering n rows costs n log k comparisons. Equal rows keep their input order, as the full sort does.
+func topK(b arrow.RecordBatch, keys []planner.SortKey, k int) []int32 {
+	cmps := make([]func(i, j int32) int, len(keys))
+	for c, key := range keys {
+		cmps[c] = orderComparator(b.Column(key.Column), key.Desc, key.NullsFirst)
+	}
+	less := func(i, j int32) bool { // i sorts before j
+		for _, c := range cmps {
+			if r := c(i, j); r != 0 {
+				return r < 0
+			}
+		}
+		return i < j
+	}
+	h := make([]int32, 0, k) // a max-heap: h[0] is the last of the rows kept
+	down := func(i int) {
+		for {
+			l := 2*i + 1
+			if l >= len(h) {
+				return
+			}
+			big := l
+			if r := l + 1; r < len(h) && less(h[l], h[r]) {
+				big = r
+			}
+			if !less(h[i], h[big]) {
+				return
+			}
+			h[i], h[big] = h[big], h[i]
+			i = big
+		}
+	}
+	n := int32(b.NumRows())
+	for r := int32(0); r < n; r++ {
+		if len(h) < k {
+			h = append(h, r)
+			for i := len(h) - 1; i > 0; {
+				p := (i - 1) / 2
+				if !less(h[p], h[i]) {
+					break
+				}
+				h[p], h[i] = h[i], h[p]
+				i = p
+			}
+			continue
+		}
+		if less(r, h[0]) {
+			h[0] = r
+			down(0)
+		}
+	}
+	slices.SortFunc(h, func(i, j int32) int {
+		if less(i, j) {
+			return -1
+		}
+		return 1
+	})
+	return h
+}
+
+// orderComparator orders two rows of one column as ORDER BY does: descending when desc, NULLs first or last.
+func orderComparator(a arrow.Array, desc, nullsFirst bool) func(i, j int32) int {
+	var values func(i, j int32) int
+	switch a := a.(type) {
+	case *array.Int64:
+		v := a.Int64Values()
+		values = func(i, j int32) int { return cmp.Compare(v[i], v[j]) }
+	case *array.Timestamp:
+		v := a.TimestampValues()
+		values = func(i, j int32) int { return cmp.Compare(v[i], v[j]) }
+	case *array.Float64:
+		v := a.Float64Values()
+		values = func(i, j int32) int { return cmp.Compare(v[i], v[j]) }
+	case *array.Decimal128:
+		v := a.Values()
+		values = func(i, j int32) int { return v[i].Cmp(v[j]) }
+	case *array.String:
+		values = func(i, j int32) int { return strings.Compare(a.Value(int(i)), a.Value(int(j))) }
+	case *array.Boolean:
+		values = func(i, j int32) int {
+			x, y := a.Value(int(i)), a.Value(int(j))
+			switch {
+			case x == y:
+				return 0
+			case !x:
+				return -1
+			}
+			return 1
+		}
+	default: // a column of NULLs only
+		values = func(int32, int32) int { return 0 }
+	}
+	nulls := a.NullN() > 0
+	return func(i, j int32) int {
+		if nulls {
+			ni, nj := a.IsNull(int(i)), a.IsNull(int(j))
+			switch {
+			case ni && nj:
+				return 0
+			case ni:
+				if nullsFirst {
+					return -1
+				}
+				return 1
+			case nj:
+				if nullsFirst {
+					return 1
+				}
+				return -1
+			}
+		}
+		r := values(i, j)
+		if desc {
+			return -r
+		}
+		return r
+	}
 }
