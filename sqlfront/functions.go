@@ -12,7 +12,8 @@ import (
 
 // Scalar functions are bound through one registry: each family (strings, math, time, control flow) keeps its
 // functions in its own file, and the binder finds them by lower-case name. The special forms vitess parses into
-// their own nodes (SUBSTRING ... FROM ... FOR, TRIM(LEADING ...), EXTRACT, DATE_ADD and + INTERVAL, NOW) are
+// their own nodes (SUBSTRING ... FROM ... FOR, TRIM(LEADING ...), LOCATE and POSITION, EXTRACT, DATE_ADD and
+// + INTERVAL, NOW) are
 // turned into calls of registered functions here, so a family sees only argument lists.
 
 // scalarFunction binds calls of one SQL function.
@@ -141,6 +142,12 @@ func (b *exprBinder) specialFunction(e sqlparser.Expr) (planner.Expr, error) {
 		return nil, notSupported(strings.ToUpper(name))
 	case *sqlparser.CaseExpr:
 		return b.caseExpr(n)
+	case *sqlparser.LocateExpr:
+		args, err := b.bindArgs(n.SubStr, n.Str, n.Pos)
+		if err != nil {
+			return nil, err
+		}
+		return b.callFunction("locate", args)
 	}
 	return nil, notSupported(sqlparser.String(e))
 }
