@@ -273,7 +273,7 @@ func (b *exprBinder) bindNode(e sqlparser.Expr) (planner.Expr, error) {
 	case *sqlparser.FuncExpr:
 		return b.function(n)
 	case *sqlparser.SubstrExpr, *sqlparser.TrimFuncExpr, *sqlparser.ExtractFuncExpr, *sqlparser.IntervalDateExpr,
-		*sqlparser.CurTimeFuncExpr, *sqlparser.CaseExpr:
+		*sqlparser.CurTimeFuncExpr, *sqlparser.CaseExpr, *sqlparser.LocateExpr:
 		return b.specialFunction(n)
 	case sqlparser.ValTuple:
 		return nil, sqlerr.New(sqlerr.OperandColumns, "Operand should contain 1 column(s)")

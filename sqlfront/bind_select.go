@@ -191,6 +191,11 @@ func (b *selectBinder) bind(sel *sqlparser.Select) (planner.Node, error) {
 		proj.Names = append(proj.Names, "__order_"+strconv.Itoa(i+1))
 	}
 	node = proj
+	if agg == nil && scan != nil && len(scan.Chunks) > 1 {
+		// Rows of a plain read need nothing from each other: every chunk is filtered and projected on its own,
+		// in parallel.
+		node = &planner.Merge{Input: proj, Parallel: b.engine.parallelism()}
+	}
 	if sel.Distinct {
 		if len(hidden) > 0 {
 			return nil, sqlerr.New(sqlerr.NotSupportedYet,
