@@ -1,6 +1,9 @@
 package planner
 
-import "strings"
+import (
+	"encoding/json"
+	"strings"
+)
 
 // Number assigns pre-order IDs to every node of a plan (the root is 0) and returns the node count. Plans are
 // numbered once, when they are finished, and not changed afterwards.
@@ -48,4 +51,39 @@ func Explain(root Node, annotate func(Node) string) string {
 		}
 	})
 	return b.String()
+}
+
+// explainNode is one node of EXPLAIN FORMAT=JSON.
+type explainNode struct {
+	Node     string         `json:"node"`
+	Detail   string         `json:"detail"`
+	Fields   []string       `json:"fields"`
+	Figures  map[string]any `json:"figures,omitempty"`
+	Children []*explainNode `json:"children,omitempty"`
+}
+
+// ExplainJSON renders a plan as an indented JSON tree for tools: each node's name (the first word of its EXPLAIN
+// line), its whole line, its output columns, and with figures (EXPLAIN ANALYZE) the node's runtime figures.
+func ExplainJSON(root Node, figures func(Node) map[string]any) string {
+	var build func(n Node) *explainNode
+	build = func(n Node) *explainNode {
+		line := n.Explain()
+		name, _, _ := strings.Cut(line, ",")
+		out := &explainNode{Node: name, Detail: line, Fields: []string{}}
+		for _, f := range n.Fields() {
+			out.Fields = append(out.Fields, f.Name+" "+f.Type.String())
+		}
+		if figures != nil {
+			out.Figures = figures(n)
+		}
+		for _, c := range n.Children() {
+			out.Children = append(out.Children, build(c))
+		}
+		return out
+	}
+	b, err := json.MarshalIndent(build(root), "", "  ")
+	if err != nil {
+		panic(err) // strings, numbers and maps of them always marshal
+	}
+	return string(b)
 }

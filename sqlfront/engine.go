@@ -115,6 +115,12 @@ func (e *Engine) Execute(ctx context.Context, sess *Session, sql string) (*Resul
 			return nil, sqlerr.New(sqlerr.NoSuchTable, "Table '%s.%s' doesn't exist", schema, m[2])
 		}
 	}
+	if loc := explainAnalyzeJSON.FindStringIndex(sql); loc != nil {
+		// EXPLAIN ANALYZE FORMAT=JSON, which vitess does not parse: the statement is run as EXPLAIN ANALYZE and
+		// answered in JSON.
+		ctx = context.WithValue(ctx, jsonExplainKey{}, true)
+		sql = "EXPLAIN ANALYZE " + sql[loc[1]:]
+	}
 	var res *Result
 	head, tail, isCreate, err := splitCreateTable(sql)
 	switch {
@@ -174,6 +180,11 @@ func (e *Engine) execute(ctx context.Context, sess *Session, stmt sqlparser.Stat
 	}
 	return nil, sqlerr.New(sqlerr.NotSupportedYet, "This version of vcube doesn't yet support '%s'", statementKind(stmt))
 }
+
+// explainAnalyzeJSON matches the head of EXPLAIN ANALYZE FORMAT=JSON.
+var explainAnalyzeJSON = regexp.MustCompile(`(?i)^\s*EXPLAIN\s+ANALYZE\s+FORMAT\s*=\s*JSON\s+`)
+
+type jsonExplainKey struct{}
 
 // showPartitions matches SHOW PARTITIONS FROM [schema.]table with plain identifiers.
 var showPartitions = regexp.MustCompile(`(?i)^\s*SHOW\s+PARTITIONS\s+FROM\s+(?:([A-Za-z0-9_]+)\.)?([A-Za-z0-9_]+)\s*;?\s*$`)
@@ -247,6 +258,8 @@ func (e *Engine) explain(ctx context.Context, sess *Session, s *sqlparser.Explai
 	switch s.Type {
 	case sqlparser.EmptyType, sqlparser.TreeType, sqlparser.TraditionalType:
 		return textResult([]string{"logical plan"}, [][]string{{planner.Explain(plan, nil)}}), nil
+	case sqlparser.JSONType:
+		return textResult([]string{"logical plan"}, [][]string{{planner.ExplainJSON(plan, nil)}}), nil
 	case sqlparser.AnalyzeType:
 		batches, stats, err := vexec.Run(ctx, plan, e.execConfig())
 		if err != nil {
@@ -255,8 +268,11 @@ func (e *Engine) explain(ctx context.Context, sess *Session, s *sqlparser.Explai
 		for _, b := range batches {
 			b.Release()
 		}
-		return textResult([]string{"node type", "node name", "physical plan"},
-			[][]string{{"router", "", planner.Explain(plan, stats.Annotate)}}), nil
+		text := planner.Explain(plan, stats.Annotate)
+		if json, _ := ctx.Value(jsonExplainKey{}).(bool); json {
+			text = planner.ExplainJSON(plan, stats.Figures)
+		}
+		return textResult([]string{"node type", "node name", "physical plan"}, [][]string{{"router", "", text}}), nil
 	}
 	return nil, sqlerr.New(sqlerr.NotSupportedYet, "This version of vcube doesn't yet support this EXPLAIN format")
 }

@@ -1,6 +1,7 @@
 package sqlfront_test
 
 import (
+	"encoding/json"
 	"context"
 	"errors"
 	"fmt"
@@ -73,6 +74,47 @@ func TestExplainAnalyzeReportsFigures(t *testing.T) {
 	} {
 		assert.Regexp(t, regexp.MustCompile(want), plan)
 	}
+}
+
+func TestExplainAnalyzeJSON(t *testing.T) {
+	exec(t, "CREATE SCHEMA ej")
+	exec(t, "CREATE TABLE ej.t (k int, v double)")
+	exec(t, "INSERT INTO ej.t VALUES (1, 1.5), (2, 2.5), (1, 3)")
+	exec(t, "INSERT INTO ej.t VALUES (3, 0.5), (1, 4)")
+	got := rows(t, "explain analyze format = json SELECT k, COUNT(*) FROM ej.t GROUP BY k")
+	require.Len(t, got, 1)
+	assert.Equal(t, "router", got[0][0])
+	type node struct {
+		Node     string         `json:"node"`
+		Detail   string         `json:"detail"`
+		Fields   []string       `json:"fields"`
+		Figures  map[string]any `json:"figures"`
+		Children []*node        `json:"children"`
+	}
+	var root node
+	require.NoError(t, json.Unmarshal([]byte(got[0][2]), &root), got[0][2])
+	// Projection -> FinalHashAggregate -> Merge -> PartialInplaceAggregate -> Scan, every node with its figures.
+	var names []string
+	var scan *node
+	for n := &root; n != nil; {
+		names = append(names, n.Node)
+		require.Contains(t, n.Figures, "rows", n.Node)
+		require.Contains(t, n.Figures, "time_us", n.Node)
+		if n.Node == "Scan" {
+			scan = n
+		}
+		if len(n.Children) == 0 {
+			break
+		}
+		n = n.Children[0]
+	}
+	assert.Equal(t, []string{"Projection", "FinalHashAggregate", "Merge", "PartialInplaceAggregate", "Scan"}, names)
+	assert.Equal(t, float64(3), root.Figures["rows"])
+	assert.Equal(t, []string{"k int", "count(*) bigint"}, root.Fields)
+	require.NotNil(t, scan)
+	assert.Equal(t, float64(5), scan.Figures["rows"])
+	assert.Equal(t, float64(2), scan.Figures["files"])
+	assert.Positive(t, scan.Figures["bytes"])
 }
 
 func TestConcurrentInsertsAndQueries(t *testing.T) {

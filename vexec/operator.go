@@ -228,6 +228,24 @@ func (s *Stats) Annotate(n planner.Node) string {
 	return out + "]"
 }
 
+// Figures are one node's figures for EXPLAIN ANALYZE FORMAT=JSON: times in microseconds of the node alone.
+func (s *Stats) Figures(n planner.Node) map[string]any {
+	st := s.Nodes[n.ID()]
+	self := st.Time
+	for _, c := range n.Children() {
+		self -= s.Nodes[c.ID()].Time
+	}
+	out := map[string]any{"rows": st.Rows, "batches": st.Batches, "time_us": max(self, 0).Microseconds()}
+	if sc, ok := n.(*planner.Scan); ok {
+		out["bytes"] = st.BytesRead
+		out["files"] = st.Files
+		out["files_total"] = int64(len(sc.Chunks) + sc.ChunksPruned)
+		out["row_groups"] = st.RowGroups
+		out["row_groups_pruned"] = st.RowGroupsPruned
+	}
+	return out
+}
+
 func roundDuration(d time.Duration) time.Duration {
 	switch {
 	case d > time.Second:
