@@ -1,8 +1,8 @@
 package sqlfront_test
 
 import (
-	"encoding/json"
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"os"

@@ -3,9 +3,9 @@ package vexec
 import (
 	"cmp"
 	"context"
+	"io"
 	"slices"
 	"strings"
-	"io"
 
 	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/apache/arrow-go/v18/arrow/array"
