@@ -34,6 +34,8 @@ type Config struct {
 	CompactionMinChunks     int
 	// Parallelism is how many chunks a query reads and aggregates at once (GOMAXPROCS when 0).
 	Parallelism int
+	// QueryMemoryLimit is the most bytes one query may hold (0: no limit): past it the query fails with 1037.
+	QueryMemoryLimit int64
 }
 
 // Engine runs SQL statements. It is safe for concurrent use.
@@ -214,8 +216,13 @@ func (e *Engine) query(ctx context.Context, sess *Session, stmt sqlparser.TableS
 	return &Result{Fields: plan.Fields(), Batches: batches, HasRows: true}, nil
 }
 
+// execConfig is what one query runs with: its own allocator, which enforces the query memory limit.
 func (e *Engine) execConfig() vexec.Config {
-	return vexec.Config{Mem: e.cfg.Mem, BatchSize: e.cfg.BatchSize, Data: e.cfg.Data}
+	mem := e.cfg.Mem
+	if e.cfg.QueryMemoryLimit > 0 {
+		mem = vexec.NewLimitAllocator(mem, e.cfg.QueryMemoryLimit)
+	}
+	return vexec.Config{Mem: mem, BatchSize: e.cfg.BatchSize, Data: e.cfg.Data}
 }
 
 func (e *Engine) plan(ctx context.Context, sess *Session, snap *etcdmeta.Snapshot, stmt sqlparser.TableStatement) (planner.Node, error) {

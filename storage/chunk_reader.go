@@ -51,6 +51,17 @@ type Reader struct {
 	batch     arrow.RecordBatch
 	stats     ReadStats
 	closed    bool
+
+	// With a column cache, batches never span row groups: each column's array of the current group comes
+	// whole from the cache (or is decoded whole into it) and batches are slices of it.
+	cache     *ColumnCache
+	path      string
+	groups    []int   // the file's row group of each kept group
+	groupRows []int64 // rows of each kept group
+	group     int     // the kept group being read
+	groupPos  int64   // rows of it already returned
+	groupArrs []arrow.Array
+	colKeys   []string
 }
 
 // OpenChunk opens the chunk file at path (relative to Dir()) whose table has the columns cols, checking that the
@@ -78,7 +89,7 @@ func (s *Store) OpenChunk(path string, cols []Column, opts ScanOptions) (*Reader
 	if err != nil {
 		return nil, fmt.Errorf("storage: opening chunk: %w", err)
 	}
-	r, err := newReader(f, path, cols, opts)
+	r, err := newReader(f, path, cols, opts, s.conf.cache)
 	if err != nil {
 		_ = f.Close()
 		return nil, err
@@ -86,7 +97,7 @@ func (s *Store) OpenChunk(path string, cols []Column, opts ScanOptions) (*Reader
 	return r, nil
 }
 
-func newReader(f *os.File, path string, cols []Column, opts ScanOptions) (*Reader, error) {
+func newReader(f *os.File, path string, cols []Column, opts ScanOptions, cache *ColumnCache) (*Reader, error) {
 	st, err := f.Stat()
 	if err != nil {
 		return nil, fmt.Errorf("storage: opening chunk %s: %w", path, err)
@@ -137,8 +148,17 @@ func newReader(f *os.File, path string, cols []Column, opts ScanOptions) (*Reade
 		kept = append(kept, g)
 		end += rg.NumRows()
 		r.groupEnds = append(r.groupEnds, end)
+		r.groupRows = append(r.groupRows, rg.NumRows())
 	}
 	r.numRows = end
+	if cache != nil {
+		r.cache, r.path, r.groups = cache, path, kept
+		r.groupArrs = make([]arrow.Array, len(opts.Columns))
+	}
+	colMem := opts.Mem
+	if cache != nil {
+		colMem = cache.mem // decoded column chunks outlive the query that decoded them
+	}
 
 	projected := make([]Column, len(opts.Columns))
 	for i, ci := range opts.Columns {
@@ -149,8 +169,8 @@ func newReader(f *os.File, path string, cols []Column, opts ScanOptions) (*Reade
 			name:   cols[ci].Name,
 			path:   path,
 			maxDef: byte(leafCol.MaxDefinitionLevel),
-			dec:    newDecoder(cols[ci].Type, opts.Mem),
-			mem:    opts.Mem,
+			dec:    newDecoder(cols[ci].Type, colMem),
+			mem:    colMem,
 			stats:  &r.stats,
 		}
 		meta := pf.Metadata()
@@ -160,6 +180,7 @@ func newReader(f *os.File, path string, cols []Column, opts ScanOptions) (*Reade
 			cur.chunkBytes = append(cur.chunkBytes, meta.RowGroups[g].Columns[leaf].MetaData.TotalCompressedSize)
 		}
 		r.columns = append(r.columns, cur)
+		r.colKeys = append(r.colKeys, cols[ci].Name+" "+cols[ci].Type.String())
 	}
 	r.schema = arrowSchema(projected)
 	return r, nil
@@ -185,16 +206,15 @@ func (r *Reader) Next() (arrow.RecordBatch, error) {
 		return nil, io.EOF
 	}
 	n := int(min(int64(r.batchSize), r.numRows-r.emitted))
-	arrs := make([]arrow.Array, 0, len(r.columns))
-	for _, c := range r.columns {
-		a, err := c.read(n)
-		if err != nil {
-			for _, done := range arrs {
-				done.Release()
-			}
-			return nil, err
-		}
-		arrs = append(arrs, a)
+	var arrs []arrow.Array
+	var err error
+	if r.cache != nil {
+		arrs, n, err = r.readCached(n)
+	} else {
+		arrs, err = r.readDecoded(n)
+	}
+	if err != nil {
+		return nil, err
 	}
 	r.batch = array.NewRecordBatch(r.schema, arrs, int64(n))
 	// The batch holds its own references to the arrays.
@@ -208,6 +228,63 @@ func (r *Reader) Next() (arrow.RecordBatch, error) {
 	return r.batch, nil
 }
 
+// readDecoded decodes the next n rows of every column.
+func (r *Reader) readDecoded(n int) ([]arrow.Array, error) {
+	arrs := make([]arrow.Array, 0, len(r.columns))
+	for _, c := range r.columns {
+		a, err := c.read(n)
+		if err != nil {
+			for _, done := range arrs {
+				done.Release()
+			}
+			return nil, err
+		}
+		arrs = append(arrs, a)
+	}
+	return arrs, nil
+}
+
+// readCached returns up to n rows of every column, within the current row group, as slices of the group's
+// arrays from the cache; a group not cached yet is decoded whole and cached.
+func (r *Reader) readCached(n int) ([]arrow.Array, int, error) {
+	if r.groupPos == r.groupRows[r.group] {
+		r.releaseGroup()
+		r.group++
+		r.groupPos = 0
+	}
+	n = int(min(int64(n), r.groupRows[r.group]-r.groupPos))
+	arrs := make([]arrow.Array, 0, len(r.columns))
+	for i, c := range r.columns {
+		if r.groupArrs[i] == nil {
+			key := cacheKey{path: r.path, column: r.colKeys[i], group: r.groups[r.group]}
+			arr := r.cache.get(key)
+			if arr == nil {
+				var err error
+				if arr, err = c.readChunk(r.group, int(r.groupRows[r.group])); err != nil {
+					for _, done := range arrs {
+						done.Release()
+					}
+					return nil, 0, err
+				}
+				r.cache.put(key, arr)
+			}
+			r.groupArrs[i] = arr
+		}
+		arrs = append(arrs, array.NewSlice(r.groupArrs[i], r.groupPos, r.groupPos+int64(n)))
+	}
+	r.groupPos += int64(n)
+	return arrs, n, nil
+}
+
+func (r *Reader) releaseGroup() {
+	for i, a := range r.groupArrs {
+		if a != nil {
+			a.Release()
+			r.groupArrs[i] = nil
+		}
+	}
+}
+
 // Close releases the current batch, the pages held and the file. After Close, nothing the reader allocated
 // from ScanOptions.Mem is still in use.
 func (r *Reader) Close() error {
@@ -219,6 +296,7 @@ func (r *Reader) Close() error {
 		r.batch.Release()
 		r.batch = nil
 	}
+	r.releaseGroup()
 	var errs []error
 	for _, c := range r.columns {
 		errs = append(errs, c.close())

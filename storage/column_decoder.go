@@ -180,6 +180,20 @@ func (c *columnCursor) nextPage() error {
 	}
 }
 
+// readChunk decodes the whole column chunk of kept row group g (of rows rows), wherever the cursor was.
+func (c *columnCursor) readChunk(g, rows int) (arrow.Array, error) {
+	if err := c.close(); err != nil {
+		return nil, err
+	}
+	c.next = g
+	arr, err := c.read(rows)
+	if cerr := c.close(); err == nil && cerr != nil {
+		arr.Release()
+		return nil, cerr
+	}
+	return arr, err
+}
+
 func (c *columnCursor) releasePage() {
 	if c.page == nil {
 		return

@@ -33,6 +33,7 @@ type Store struct {
 }
 
 type config struct {
+	cache           *ColumnCache
 	rowGroupRows    int
 	pageBytes       int
 	dictionaryBytes int64
@@ -40,6 +41,9 @@ type config struct {
 
 // Option changes a setting of a Store.
 type Option func(*config)
+
+// WithColumnCache makes reads go through a cache of decoded column chunks (nil: no cache).
+func WithColumnCache(c *ColumnCache) Option { return func(conf *config) { conf.cache = c } }
 
 // WithRowGroupRows sets the most rows a row group holds (default DefaultRowGroupRows).
 func WithRowGroupRows(n int) Option { return func(c *config) { c.rowGroupRows = n } }
@@ -118,6 +122,9 @@ func (s *Store) Remove(paths []string) error {
 		if err != nil {
 			errs = append(errs, err)
 			continue
+		}
+		if s.conf.cache != nil {
+			s.conf.cache.drop(p)
 		}
 		if err := os.Remove(full); err != nil && !errors.Is(err, fs.ErrNotExist) {
 			errs = append(errs, fmt.Errorf("storage: removing %s: %w", p, err))

@@ -564,6 +564,7 @@ func (d *distinctAcc) update(ids []uint32, arg arrow.Array) error {
 			continue
 		}
 		d.seen[string(d.buf)] = struct{}{}
+		charge(d.mem, int64(len(d.buf))+48)
 		d.keep, d.ids = append(d.keep, int64(i)), append(d.ids, g)
 	}
 	if len(d.keep) == 0 {

@@ -15,12 +15,13 @@ import (
 // input. In Final mode its input is Partial output: it merges the state columns instead of evaluating arguments.
 type hashAggregateOp struct {
 	aggCore
-	input  Operator
-	cfg    Config
-	table  *groupTable
-	result arrow.RecordBatch
-	pos    int64
-	out    output
+	input   Operator
+	cfg     Config
+	charged int64 // Go memory of the table and accumulators counted against the query's limit
+	table   *groupTable
+	result  arrow.RecordBatch
+	pos     int64
+	out     output
 }
 
 // aggCore is what hash and inplace aggregation share: the compiled group keys and aggregates.
@@ -202,7 +203,14 @@ func (h *hashAggregateOp) update(ec *evalCtx, b arrow.RecordBatch) error {
 			k.Release()
 		}
 	}()
+	before := h.table.groups
 	ids := h.table.assign(keys, int(b.NumRows()))
+	if grown := h.table.groups - before; grown > 0 {
+		// About a map entry and its key per group, and a value or two per aggregate.
+		n := int64(grown) * int64(64+24*len(h.accs))
+		charge(h.cfg.Mem, n)
+		h.charged += n
+	}
 	return h.updateAccs(ec, b, ids, h.table.groups)
 }
 
@@ -219,6 +227,8 @@ func (h *hashAggregateOp) emit() error {
 }
 
 func (h *hashAggregateOp) Close() error {
+	charge(h.cfg.Mem, -h.charged)
+	h.charged = 0
 	h.out.release()
 	if h.result != nil {
 		h.result.Release()

@@ -23,11 +23,12 @@ type hashJoinOp struct {
 	ec          *evalCtx
 	schema      *arrow.Schema
 
-	built bool
-	build arrow.RecordBatch
-	table *groupTable
-	head  []int32 // per key group: its last build row, -1 for none
-	next  []int32 // per build row: the previous row of its group, -1 at the end
+	built   bool
+	charged int64
+	build   arrow.RecordBatch
+	table   *groupTable
+	head    []int32 // per key group: its last build row, -1 for none
+	next    []int32 // per build row: the previous row of its group, -1 at the end
 
 	ready []arrow.RecordBatch
 	out   output
@@ -82,6 +83,9 @@ func (j *hashJoinOp) buildSide(ctx context.Context) error {
 	}
 	j.table = newGroupTable(j.cfg.Mem, types)
 	ids := j.table.assign(keys, n)
+	// The chains and the table's map, in Go memory.
+	j.charged = int64(n)*4 + int64(j.table.groups)*68
+	charge(j.cfg.Mem, j.charged)
 	j.head = make([]int32, j.table.groups)
 	for i := range j.head {
 		j.head[i] = -1
@@ -244,6 +248,8 @@ func takeRows(ec *evalCtx, b arrow.RecordBatch, idx []int32) (arrow.RecordBatch,
 }
 
 func (j *hashJoinOp) Close() error {
+	charge(j.cfg.Mem, -j.charged)
+	j.charged = 0
 	j.out.release()
 	releaseBatches(j.ready)
 	j.ready = nil

@@ -77,12 +77,12 @@ func build(n planner.Node, cfg Config, stats *Stats) (Operator, error) {
 		if err != nil {
 			return nil, err
 		}
-		return &instrumented{op: op, stats: &stats.Nodes[mg.ID()], name: mg.Explain()}, nil
+		return &instrumented{op: op, stats: &stats.Nodes[mg.ID()], name: mg.Explain(), mem: cfg.Mem}, nil
 	}
 	if lr, ok := n.(*planner.LastRowByUniqueKey); ok {
 		// The merge reads the scan's files itself: the Scan below it is its description, not an operator.
 		scan := &scanOp{node: lr.Input, cfg: cfg, stats: &stats.Nodes[lr.Input.ID()], unique: lr, chunks: lr.Input.Chunks}
-		return &instrumented{op: scan, stats: &stats.Nodes[lr.ID()], name: lr.Explain()}, nil
+		return &instrumented{op: scan, stats: &stats.Nodes[lr.ID()], name: lr.Explain(), mem: cfg.Mem}, nil
 	}
 	children := make([]Operator, 0, 1)
 	for _, c := range n.Children() {
@@ -135,7 +135,7 @@ func build(n planner.Node, cfg Config, stats *Stats) (Operator, error) {
 		}
 		return nil, err
 	}
-	return &instrumented{op: op, stats: st, name: n.Explain()}, nil
+	return &instrumented{op: op, stats: st, name: n.Explain(), mem: cfg.Mem}, nil
 }
 
 // instrumented wraps every operator: cancellation, panics and figures are handled here and nowhere else.
@@ -143,6 +143,7 @@ type instrumented struct {
 	op    Operator
 	stats *NodeStats
 	name  string
+	mem   memory.Allocator // the query's, to stop it when it passes its memory limit
 }
 
 func (w *instrumented) Open(ctx context.Context) (err error) {
@@ -161,6 +162,9 @@ func (w *instrumented) Next(ctx context.Context) (b arrow.RecordBatch, err error
 	start := time.Now()
 	b, err = w.op.Next(ctx)
 	w.stats.Time += time.Since(start)
+	if err == nil {
+		err = overLimit(w.mem)
+	}
 	if err == nil {
 		w.stats.Rows += b.NumRows()
 		w.stats.Batches++

@@ -677,6 +677,28 @@ func TestSlicedInputs(t *testing.T) {
 }
 
 // TestSortReleasesScratch checks that a sort gives back the sort kernel's scratch buffer.
+// TestTopKAcrossShrinks sorts with a limit more rows than the top-k keeps before shrinking them, so kept rows
+// and new ones are merged several times; the result is the full sort's first rows, ties in input order.
+func TestTopKAcrossShrinks(t *testing.T) {
+	rng := rand.New(rand.NewPCG(21, 22))
+	tt := newTestTable(t, factCols, factRows(rng, 30000, 0.1), 7000)
+	keys := []planner.SortKey{mysqlKey(cK, false), mysqlKey(cG, true)}
+	want := sortedRows(tt.rows, keys)
+	for _, k := range []int{1, 10, 9000} {
+		plan := &planner.Sort{Input: tt.scan(), Keys: keys, Limit: int64(k)}
+		planner.Number(plan)
+		for _, bs := range []int{500, 8192} {
+			mem := newCheckedMem()
+			res, err := runPlan(t, t.Context(), plan, Config{Mem: mem, BatchSize: bs, Data: tt.store})
+			if err != nil {
+				t.Fatal(err)
+			}
+			equalRows(t, res.schema, res.rows, want[:k])
+			assertNoLeaks(t, mem)
+		}
+	}
+}
+
 func TestSortReleasesScratch(t *testing.T) {
 	tt := newFactTable(t, 14)
 	for _, keys := range [][]planner.SortKey{

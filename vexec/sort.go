@@ -48,6 +48,9 @@ func (s *sortOp) Next(ctx context.Context) (arrow.RecordBatch, error) {
 }
 
 func (s *sortOp) sortAll(ctx context.Context) error {
+	if s.node.Limit > 0 {
+		return s.topRows(ctx)
+	}
 	schema := planner.Schema(s.node)
 	var batches []arrow.RecordBatch
 	defer func() {
@@ -82,20 +85,6 @@ func (s *sortOp) sortAll(ctx context.Context) error {
 		}
 	}
 	ec := newEvalCtx(ctx, s.cfg.Mem)
-	if lim := s.node.Limit; lim > 0 && lim < all.NumRows()/4 {
-		top := topK(all, s.node.Keys, int(lim))
-		bld := array.NewInt32Builder(memory.DefaultAllocator)
-		bld.AppendValues(top, nil)
-		idx := bld.NewArray()
-		bld.Release()
-		defer idx.Release()
-		res, err := compute.Take(ec.ctx, *compute.DefaultTakeOptions(), compute.NewDatumWithoutOwning(all), compute.NewDatumWithoutOwning(idx))
-		if err != nil {
-			return err
-		}
-		s.sorted = res.(*compute.RecordDatum).Value
-		return nil
-	}
 	// arrow-go's sort_indices never frees a scratch buffer it takes from the context's allocator; the indices
 	// come from the Go heap instead, so the query's allocator accounts only for what vexec releases.
 	idx, err := compute.SortIndicesRecordBatch(exec.WithAllocator(ctx, memory.DefaultAllocator), all, keys)
@@ -118,6 +107,61 @@ func (s *sortOp) Close() error {
 		s.sorted = nil
 	}
 	return s.input.Close()
+}
+
+// topRows keeps only the first Limit rows by the keys while it reads: rows gather until there are twice the
+// limit (at least 8,192), then the kept rows and the new ones shrink to the first Limit again. Memory is a few
+// times the limit, whatever the input's size.
+func (s *sortOp) topRows(ctx context.Context) error {
+	schema := planner.Schema(s.node)
+	ec := newEvalCtx(ctx, s.cfg.Mem)
+	k := int(s.node.Limit)
+	var pending []arrow.RecordBatch // the kept rows (first, once there are some) and the rows read since
+	rows := 0
+	defer func() { releaseBatches(pending) }()
+	shrink := func() error {
+		all, err := sqltype.ConcatBatches(s.cfg.Mem, schema, pending)
+		if err != nil {
+			return err
+		}
+		defer all.Release()
+		releaseBatches(pending)
+		pending = nil
+		bld := array.NewInt32Builder(memory.DefaultAllocator)
+		bld.AppendValues(topK(all, s.node.Keys, k), nil)
+		idx := bld.NewArray()
+		bld.Release()
+		defer idx.Release()
+		res, err := compute.Take(ec.ctx, *compute.DefaultTakeOptions(), compute.NewDatumWithoutOwning(all), compute.NewDatumWithoutOwning(idx))
+		if err != nil {
+			return err
+		}
+		kept := res.(*compute.RecordDatum).Value
+		pending, rows = []arrow.RecordBatch{kept}, int(kept.NumRows())
+		return nil
+	}
+	for {
+		b, err := s.input.Next(ctx)
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			return err
+		}
+		b.Retain()
+		pending = append(pending, b)
+		rows += int(b.NumRows())
+		if rows >= max(2*k, 8192) {
+			if err := shrink(); err != nil {
+				return err
+			}
+		}
+	}
+	if err := shrink(); err != nil {
+		return err
+	}
+	s.sorted, pending = pending[0], nil
+	return nil
 }
 
 // topK returns, in order, the rows of b that come first by keys, at most k of them: a bounded max-heap of row

@@ -62,12 +62,19 @@ func serve(args []string, stderr io.Writer) int {
 		"rows at which compaction splits a partition")
 	importRows := fs.Int("import-batch-rows", sqlfront.DefaultImportBatchRows,
 		"rows a CSV import gathers before sorting and writing them; bounds import memory (about 2 x this many rows)")
+	cacheSize := byteSize(node.DefaultColumnCacheBytes)
+	fs.Var(&cacheSize, "column-cache-size", "memory for decoded column chunks that warm queries reuse (e.g. 512MiB, 2GiB); 0 disables the cache")
+	memLimit := byteSize(DefaultQueryMemoryLimit)
+	fs.Var(&memLimit, "query-memory-limit", "most memory one query may hold (e.g. 4GiB); past it the query fails with error 1037; 0 for no limit")
 	if err := parseFlags(fs, args); err != nil {
 		return 2
 	}
 	log := slog.New(slog.NewTextHandler(stderr, nil))
 	cfg := node.Config{DataDir: *dataDir, QueryTimeout: *queryTimeout, ImportBatchRows: *importRows,
-		PartitionSplitThreshold: *splitRows}
+		PartitionSplitThreshold: *splitRows, ColumnCacheBytes: int64(cacheSize), QueryMemoryLimit: int64(memLimit)}
+	if cacheSize == 0 {
+		cfg.ColumnCacheBytes = -1
+	}
 	if *etcd != "" {
 		cfg.EtcdEndpoints = strings.Split(*etcd, ",")
 	}

@@ -35,7 +35,15 @@ type Config struct {
 	CompactionMinChunks     int
 	// CompactionInterval is how often compaction looks for work; 0 for a second, negative to never run it.
 	CompactionInterval time.Duration
+	// ColumnCacheBytes bounds the cache of decoded column chunks; 0 for DefaultColumnCacheBytes, negative for
+	// no cache.
+	ColumnCacheBytes int64
+	// QueryMemoryLimit is the most bytes one query may hold; 0 for no limit.
+	QueryMemoryLimit int64
 }
+
+// DefaultColumnCacheBytes is the column cache's size when the configuration does not set one.
+const DefaultColumnCacheBytes = 512 << 20
 
 // Node is a running single-node vcube.
 type Node struct {
@@ -44,6 +52,7 @@ type Node struct {
 	embed   *etcdmeta.Embedded
 	Catalog *etcdmeta.Store
 	Data    *storage.Store
+	Cache   *storage.ColumnCache // nil when disabled
 	Engine  *sqlfront.Engine
 	http    *sqlfront.HTTPServer
 	ln      net.Listener
@@ -80,7 +89,16 @@ func Open(ctx context.Context, cfg Config) (_ *Node, err error) {
 	if n.Catalog, err = etcdmeta.Connect(ctx, endpoints, cfg.EtcdPrefix); err != nil {
 		return nil, fmt.Errorf("catalog at %s: %w", strings.Join(endpoints, ","), err)
 	}
-	if n.Data, err = storage.Open(filepath.Join(cfg.DataDir, "data")); err != nil {
+	var opts []storage.Option
+	if cfg.ColumnCacheBytes >= 0 {
+		size := cfg.ColumnCacheBytes
+		if size == 0 {
+			size = DefaultColumnCacheBytes
+		}
+		n.Cache = storage.NewColumnCache(size)
+		opts = append(opts, storage.WithColumnCache(n.Cache))
+	}
+	if n.Data, err = storage.Open(filepath.Join(cfg.DataDir, "data"), opts...); err != nil {
 		return nil, err
 	}
 	// Files no committed chunk points to are leftovers of statements that failed or were cut off by a crash.
@@ -93,7 +111,7 @@ func Open(ctx context.Context, cfg Config) (_ *Node, err error) {
 	}
 	n.Engine = sqlfront.NewEngine(sqlfront.Config{Catalog: n.Catalog, Data: n.Data, BatchSize: cfg.BatchSize,
 		ImportBatchRows: cfg.ImportBatchRows, PartitionSplitThreshold: cfg.PartitionSplitThreshold,
-		CompactionMinChunks: cfg.CompactionMinChunks})
+		CompactionMinChunks: cfg.CompactionMinChunks, QueryMemoryLimit: cfg.QueryMemoryLimit})
 	if cfg.CompactionInterval >= 0 {
 		interval := cfg.CompactionInterval
 		if interval == 0 {

@@ -21,6 +21,7 @@ const (
 	BadField           = sqlerror.ERBadFieldError               // 1054
 	NonUniq            = sqlerror.ERNonUniq                     // 1052
 	NonUniqTable       = sqlerror.ErrorCode(1066)               // ER_NONUNIQ_TABLE
+	OutOfMemory        = sqlerror.ErrorCode(1037)               // ER_OUTOFMEMORY
 	DerivedNeedsAlias  = sqlerror.ErrorCode(1248)               // ER_DERIVED_MUST_HAVE_ALIAS
 	ViewWrongList      = sqlerror.ErrorCode(1353)               // ER_VIEW_WRONG_LIST
 	UnionColumns       = sqlerror.ErrorCode(1222)               // ER_WRONG_NUMBER_OF_COLUMNS_IN_SELECT
@@ -56,7 +57,6 @@ const (
 	SubqueryNo1Row     = sqlerror.ErrorCode(1242)               // ER_SUBQUERY_NO_1_ROW
 	EmptyQuery         = sqlerror.ErrorCode(1065)               // ER_EMPTY_QUERY
 	UnknownStmtHandler = sqlerror.ErrorCode(1243)               // ER_UNKNOWN_STMT_HANDLER
-	OutOfMemory        = sqlerror.ErrorCode(1038)               // ER_OUT_OF_SORTMEMORY
 	WrongUsage         = sqlerror.ErrorCode(1221)               // ER_WRONG_USAGE
 	UnknownTable       = sqlerror.ErrorCode(1051)               // ER_BAD_TABLE_ERROR
 	NoTablesUsed       = sqlerror.ErrorCode(1096)               // ER_NO_TABLES_USED
@@ -73,6 +73,7 @@ var sqlState = map[sqlerror.ErrorCode]string{
 	BadField:           "42S22",
 	NonUniq:            "23000",
 	NonUniqTable:       "42000",
+	OutOfMemory:        "HY001",
 	DerivedNeedsAlias:  "42000",
 	UnionColumns:       "21000",
 	WrongFieldGroup:    "42000",
