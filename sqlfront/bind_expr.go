@@ -3,9 +3,11 @@ package sqlfront
 import (
 	"context"
 	"errors"
+	"math"
 	"strconv"
 	"strings"
 
+	"github.com/apache/arrow-go/v18/arrow/decimal128"
 	"vitess.io/vitess/go/vt/sqlparser"
 
 	"github.com/vcubedb/vcube/internal/sqlerr"
@@ -484,6 +486,12 @@ func (b *exprBinder) unary(n *sqlparser.UnaryExpr) (planner.Expr, error) {
 	case sqlparser.UPlusOp:
 		return x, nil
 	case sqlparser.UMinusOp:
+		if lit, ok := x.(*planner.Literal); ok && lit.T.Kind == sqltype.KindDecimal && lit.T.Scale == 0 {
+			// -9223372036854775808 is the smallest BIGINT, as in MySQL, though its digits alone are a DECIMAL.
+			if d, ok := lit.Value.(decimal128.Num); ok && d == decimal128.FromU64(1<<63) {
+				return &planner.Literal{T: sqltype.BigInt, Value: int64(math.MinInt64)}, nil
+			}
+		}
 		t := x.Type()
 		switch t.Kind {
 		case sqltype.KindInt, sqltype.KindBool:

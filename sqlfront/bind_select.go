@@ -261,17 +261,22 @@ func (b *selectBinder) aggregateStages(a *planner.Aggregate, scan *planner.Scan,
 	return final
 }
 
-// sortedOnGroups reports whether rows sorted by the scanned index's key have equal group keys (bound over the
-// table's columns) next to each other: every group key is a column, and they come first in the index key once
-// the columns that ranges fix to one value are skipped.
+// sortedOnGroups reports whether rows sorted by the index ix have equal group keys (bound over the table's
+// columns) next to each other: the group keys are columns, or a non-decreasing function of one (DATE_TRUNC of a
+// timestamp), and they come first in the index key once the columns that ranges fix to one value are skipped. A
+// function of a column can only be the last key so covered: within one truncated day the rows are ordered by
+// time, not by the columns after it.
 func (b *selectBinder) sortedOnGroups(ix etcdmeta.Index, groups []planner.Expr, ranges []planner.ColumnRange) bool {
 	want := map[int]bool{}
+	derived := map[int]bool{}
 	for _, g := range groups {
-		c, ok := g.(*planner.ColumnRef)
-		if !ok {
+		if c, ok := g.(*planner.ColumnRef); ok {
+			want[c.Index] = true
+		} else if c, ok := monotonicColumn(g); ok {
+			derived[c] = true
+		} else {
 			return false
 		}
-		want[c.Index] = true
 	}
 	fixed := map[int]bool{}
 	for _, r := range ranges {
@@ -282,15 +287,35 @@ func (b *selectBinder) sortedOnGroups(ix etcdmeta.Index, groups []planner.Expr, 
 	for _, name := range ix.Columns {
 		col := b.scope.index(name)
 		switch {
-		case len(want) == 0:
+		case len(want) == 0 && len(derived) == 0:
 			return true
 		case want[col]:
 			delete(want, col)
+			delete(derived, col)
+		case derived[col]:
+			delete(derived, col)
+			return len(want) == 0 && len(derived) == 0
 		case !fixed[col]:
 			return false
 		}
 	}
-	return len(want) == 0
+	return len(want) == 0 && len(derived) == 0
+}
+
+// monotonicColumn reports whether e is a non-decreasing function of one column: DATE_TRUNC with a constant unit.
+func monotonicColumn(e planner.Expr) (int, bool) {
+	c, ok := e.(*planner.Call)
+	if !ok || c.Func != "date_trunc" || len(c.Args) != 2 {
+		return 0, false
+	}
+	if _, ok := c.Args[0].(*planner.Literal); !ok {
+		return 0, false
+	}
+	col, ok := c.Args[1].(*planner.ColumnRef)
+	if !ok {
+		return 0, false
+	}
+	return col.Index, true
 }
 
 // chooseIndex picks the index a table scan reads, as Cube Store does and with statistics to break ties: an

@@ -7,6 +7,7 @@ import (
 	"runtime"
 	"strings"
 	"sync"
+	"time"
 
 	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/apache/arrow-go/v18/arrow/memory"
@@ -238,6 +239,7 @@ func (e *Engine) plan(ctx context.Context, sess *Session, snap *etcdmeta.Snapsho
 func (e *Engine) bindQuery(ctx context.Context, sess *Session, snap *etcdmeta.Snapshot, stmt sqlparser.TableStatement) (planner.Node, error) {
 	if ctx.Value(subqueryKey{}) == nil {
 		ctx = withSubqueries(ctx, &subqueryEnv{e: e, sess: sess, snap: snap})
+		ctx = context.WithValue(ctx, statementTimeKey{}, time.Now())
 	}
 	switch s := stmt.(type) {
 	case *sqlparser.Select:

@@ -2,6 +2,7 @@ package sqlfront
 
 import (
 	"strings"
+	"time"
 
 	"vitess.io/vitess/go/vt/sqlparser"
 
@@ -47,12 +48,24 @@ func (b *exprBinder) callFunction(name string, args []planner.Expr) (planner.Exp
 	if len(args) < f.minArgs || (f.maxArgs >= 0 && len(args) > f.maxArgs) {
 		return nil, wrongArgCount(name)
 	}
+	if at, ok := b.ctx.Value(statementTimeKey{}).(time.Time); ok && len(args) == 0 {
+		// The clock is read once per statement, subqueries included, as MySQL does.
+		switch name {
+		case "now":
+			return &planner.Literal{T: sqltype.Timestamp, Value: at.UnixMicro()}, nil
+		case "unix_timestamp":
+			return &planner.Literal{T: sqltype.BigInt, Value: at.Unix()}, nil
+		}
+	}
 	e, err := f.bind(name, args)
 	if err != nil {
 		return nil, err
 	}
 	return b.fold(e)
 }
+
+// statementTimeKey holds, in a statement's context, the time its NOW() and UNIX_TIMESTAMP() read.
+type statementTimeKey struct{}
 
 func wrongArgCount(name string) error {
 	return sqlerr.New(sqlerr.WrongParamCount, "Incorrect parameter count in the call to native function '%s'", name)
