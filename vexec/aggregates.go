@@ -8,6 +8,7 @@ import (
 
 	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/apache/arrow-go/v18/arrow/array"
+	"github.com/apache/arrow-go/v18/arrow/bitutil"
 	"github.com/apache/arrow-go/v18/arrow/compute"
 	"github.com/apache/arrow-go/v18/arrow/compute/exec"
 	"github.com/apache/arrow-go/v18/arrow/decimal128"
@@ -181,8 +182,9 @@ func (c *countAcc) update(ids []uint32, arg arrow.Array) error {
 		}
 		return nil
 	}
+	bits, off := validity(arg)
 	for i, g := range ids {
-		if arg.IsValid(i) {
+		if bitutil.BitIsSet(bits, off+i) {
 			c.counts[g]++
 		}
 	}
@@ -203,9 +205,9 @@ type sumIntAcc struct {
 func (s *sumIntAcc) grow(n int) { s.sums, s.seen = growTo(s.sums, n), growTo(s.seen, n) }
 func (s *sumIntAcc) update(ids []uint32, arg arrow.Array) error {
 	vals := arg.(*array.Int64).Int64Values()
-	hasNulls := arg.NullN() > 0
+	bits, off := validity(arg)
 	for i, g := range ids {
-		if hasNulls && arg.IsNull(i) {
+		if bits != nil && bitutil.BitIsNotSet(bits, off+i) {
 			continue
 		}
 		sum, v := s.sums[g], vals[i]
@@ -238,9 +240,9 @@ type sumFloatAcc struct {
 func (s *sumFloatAcc) grow(n int) { s.sums, s.seen = growTo(s.sums, n), growTo(s.seen, n) }
 func (s *sumFloatAcc) update(ids []uint32, arg arrow.Array) error {
 	vals := arg.(*array.Float64).Float64Values()
-	hasNulls := arg.NullN() > 0
+	bits, off := validity(arg)
 	for i, g := range ids {
-		if hasNulls && arg.IsNull(i) {
+		if bits != nil && bitutil.BitIsNotSet(bits, off+i) {
 			continue
 		}
 		s.sums[g] += vals[i]
@@ -270,9 +272,9 @@ type sumDecimalAcc struct {
 func (s *sumDecimalAcc) grow(n int) { s.sums, s.seen = growTo(s.sums, n), growTo(s.seen, n) }
 func (s *sumDecimalAcc) update(ids []uint32, arg arrow.Array) error {
 	vals := arg.(*array.Decimal128).Values()
-	hasNulls := arg.NullN() > 0
+	bits, off := validity(arg)
 	for i, g := range ids {
-		if hasNulls && arg.IsNull(i) {
+		if bits != nil && bitutil.BitIsNotSet(bits, off+i) {
 			continue
 		}
 		r := s.sums[g].Add(vals[i])
@@ -306,12 +308,12 @@ type avgDecimalAcc struct {
 
 func (a *avgDecimalAcc) grow(n int) { a.sums, a.counts = growTo(a.sums, n), growTo(a.counts, n) }
 func (a *avgDecimalAcc) update(ids []uint32, arg arrow.Array) error {
-	hasNulls := arg.NullN() > 0
+	bits, off := validity(arg)
 	switch arr := arg.(type) {
 	case *array.Int64:
 		vals := arr.Int64Values()
 		for i, g := range ids {
-			if hasNulls && arg.IsNull(i) {
+			if bits != nil && bitutil.BitIsNotSet(bits, off+i) {
 				continue
 			}
 			a.sums[g] = a.sums[g].Add(decimal128.FromI64(vals[i]))
@@ -320,7 +322,7 @@ func (a *avgDecimalAcc) update(ids []uint32, arg arrow.Array) error {
 	case *array.Decimal128:
 		vals := arr.Values()
 		for i, g := range ids {
-			if hasNulls && arg.IsNull(i) {
+			if bits != nil && bitutil.BitIsNotSet(bits, off+i) {
 				continue
 			}
 			r := a.sums[g].Add(vals[i])
@@ -358,9 +360,9 @@ type avgFloatAcc struct {
 func (a *avgFloatAcc) grow(n int) { a.sums, a.counts = growTo(a.sums, n), growTo(a.counts, n) }
 func (a *avgFloatAcc) update(ids []uint32, arg arrow.Array) error {
 	vals := arg.(*array.Float64).Float64Values()
-	hasNulls := arg.NullN() > 0
+	bits, off := validity(arg)
 	for i, g := range ids {
-		if hasNulls && arg.IsNull(i) {
+		if bits != nil && bitutil.BitIsNotSet(bits, off+i) {
 			continue
 		}
 		a.sums[g] += vals[i]
@@ -408,15 +410,15 @@ func (m *minMaxAcc) grow(n int) {
 }
 
 func (m *minMaxAcc) update(ids []uint32, arg arrow.Array) error {
-	hasNulls := arg.NullN() > 0
+	bits, off := validity(arg)
 	switch arr := arg.(type) {
 	case *array.Int64, *array.Timestamp:
-		updateOrdered(m.ints, m.seen, ids, int64Values(arr), arg, hasNulls, m.max)
+		updateOrdered(m.ints, m.seen, ids, int64Values(arr), bits, off, m.max)
 	case *array.Float64:
-		updateOrdered(m.flts, m.seen, ids, arr.Float64Values(), arg, hasNulls, m.max)
+		updateOrdered(m.flts, m.seen, ids, arr.Float64Values(), bits, off, m.max)
 	case *array.Boolean:
 		for i, g := range ids {
-			if hasNulls && arg.IsNull(i) {
+			if bits != nil && bitutil.BitIsNotSet(bits, off+i) {
 				continue
 			}
 			v := int64(0)
@@ -430,7 +432,7 @@ func (m *minMaxAcc) update(ids []uint32, arg arrow.Array) error {
 	case *array.Decimal128:
 		vals := arr.Values()
 		for i, g := range ids {
-			if hasNulls && arg.IsNull(i) {
+			if bits != nil && bitutil.BitIsNotSet(bits, off+i) {
 				continue
 			}
 			c := vals[i].Cmp(m.decs[g])
@@ -440,7 +442,7 @@ func (m *minMaxAcc) update(ids []uint32, arg arrow.Array) error {
 		}
 	case *array.String:
 		for i, g := range ids {
-			if hasNulls && arg.IsNull(i) {
+			if bits != nil && bitutil.BitIsNotSet(bits, off+i) {
 				continue
 			}
 			v := arr.Value(i)
@@ -452,9 +454,9 @@ func (m *minMaxAcc) update(ids []uint32, arg arrow.Array) error {
 	return nil
 }
 
-func updateOrdered[T int64 | float64](state []T, seen []bool, ids []uint32, vals []T, arg arrow.Array, hasNulls, max bool) {
+func updateOrdered[T int64 | float64](state []T, seen []bool, ids []uint32, vals []T, bits []byte, off int, max bool) {
 	for i, g := range ids {
-		if hasNulls && arg.IsNull(i) {
+		if bits != nil && bitutil.BitIsNotSet(bits, off+i) {
 			continue
 		}
 		v := vals[i]
@@ -521,6 +523,104 @@ func (m *minMaxAcc) nulls(n int, out interface {
 		}
 	}
 	return out.finish()
+}
+
+// wholeUpdater is an accumulator with a fast path for an aggregate without GROUP BY: every row is group 0.
+type wholeUpdater interface {
+	updateWhole(arg arrow.Array) error
+}
+
+func (s *sumFloatAcc) updateWhole(arg arrow.Array) error {
+	s.grow(1)
+	sum, n := sumValid(arg.(*array.Float64).Float64Values(), arg)
+	if n > 0 {
+		s.sums[0] += sum
+		s.seen[0] = true
+	}
+	return nil
+}
+
+func (s *sumIntAcc) updateWhole(arg arrow.Array) error {
+	s.grow(1)
+	vals := arg.(*array.Int64).Int64Values()
+	bits, off := validity(arg)
+	sum, seen := s.sums[0], s.seen[0]
+	for i, v := range vals {
+		if bits != nil && bitutil.BitIsNotSet(bits, off+i) {
+			continue
+		}
+		r := sum + v
+		if (sum^r)&(v^r) < 0 {
+			return sqlerr.New(sqlerr.DataOutOfRange, "BIGINT value is out of range in '%s'", s.call.String())
+		}
+		sum, seen = r, true
+	}
+	s.sums[0], s.seen[0] = sum, seen
+	return nil
+}
+
+func (c *countAcc) updateWhole(arg arrow.Array) error {
+	c.grow(1)
+	c.counts[0] += int64(arg.Len() - arg.NullN())
+	return nil
+}
+
+// sumValid adds the values of vals (the values of arg) whose rows are not NULL, in row order, and counts them.
+// Runs of eight valid rows (a validity byte of all ones) are added without testing each bit.
+func sumValid(vals []float64, arg arrow.Array) (float64, int) {
+	var sum float64
+	bits, off := validity(arg)
+	if bits == nil {
+		for _, v := range vals {
+			sum += v
+		}
+		return sum, len(vals)
+	}
+	n, i := 0, 0
+	for ; i < len(vals) && (off+i)%8 != 0; i++ {
+		if bitutil.BitIsSet(bits, off+i) {
+			sum += vals[i]
+			n++
+		}
+	}
+	for ; i+8 <= len(vals); i += 8 {
+		b := bits[(off+i)>>3]
+		if b == 0xff {
+			v := vals[i : i+8 : i+8]
+			sum += v[0]
+			sum += v[1]
+			sum += v[2]
+			sum += v[3]
+			sum += v[4]
+			sum += v[5]
+			sum += v[6]
+			sum += v[7]
+			n += 8
+			continue
+		}
+		for j := 0; j < 8; j++ {
+			if b&(1<<j) != 0 {
+				sum += vals[i+j]
+				n++
+			}
+		}
+	}
+	for ; i < len(vals); i++ {
+		if bitutil.BitIsSet(bits, off+i) {
+			sum += vals[i]
+			n++
+		}
+	}
+	return sum, n
+}
+
+// validity returns a's validity bitmap and the bit of its first row, or nil when a has no NULL: loops test bits
+// directly instead of calling IsNull through the interface per row.
+func validity(a arrow.Array) ([]byte, int) {
+	if a.NullN() == 0 {
+		return nil, 0
+	}
+	return a.NullBitmapBytes(), a.Data().Offset()
 }
 
 // growTo extends s with zero values to length n, doubling capacity so growth is amortised.

@@ -108,7 +108,12 @@ func (c *aggCore) updateAccs(ec *evalCtx, b arrow.RecordBatch, ids []uint32, gro
 			}
 			arg = a
 		}
-		err := acc.update(ids, arg)
+		var err error
+		if w, ok := acc.(wholeUpdater); ok && len(c.groups) == 0 && arg != nil {
+			err = w.updateWhole(arg) // one group: no scatter by group ID
+		} else {
+			err = acc.update(ids, arg)
+		}
 		if arg != nil {
 			arg.Release()
 		}
