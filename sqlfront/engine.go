@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"regexp"
 	"runtime"
+	"runtime/debug"
 	"strings"
 	"sync"
 	"time"
@@ -98,7 +99,14 @@ func (r *Result) Release() {
 
 // Execute parses and runs one statement. Errors are MySQL errors (vitess sqlerror.SQLError) with the number and
 // SQLSTATE a MySQL client expects; a failed statement changes nothing.
-func (e *Engine) Execute(ctx context.Context, sess *Session, sql string) (*Result, error) {
+func (e *Engine) Execute(ctx context.Context, sess *Session, sql string) (res *Result, err error) {
+	defer func() {
+		// A bug in planning must fail its statement, not the server: operators recover on their own, the rest
+		// of the statement's path here.
+		if r := recover(); r != nil {
+			res, err = nil, sqlerr.New(sqlerr.Unknown, "internal error: %v\n%s", r, debug.Stack())
+		}
+	}()
 	if sess == nil {
 		sess = &Session{}
 	}
@@ -124,7 +132,6 @@ func (e *Engine) Execute(ctx context.Context, sess *Session, sql string) (*Resul
 		ctx = context.WithValue(ctx, jsonExplainKey{}, true)
 		sql = "EXPLAIN ANALYZE " + sql[loc[1]:]
 	}
-	var res *Result
 	head, tail, isCreate, err := splitCreateTable(sql)
 	switch {
 	case err != nil:

@@ -195,6 +195,13 @@ func FuzzQuery(f *testing.F) {
 		"SELECT CAST(c AS DECIMAL(5,2)) FROM fz.t", "SELECT c LIKE 'a%' FROM fz.t", "SELECT DISTINCT c FROM fz.t",
 		"SELECT a / 0, a DIV 0, -a, a IN (1, NULL) FROM fz.t", "INSERT INTO fz.t VALUES (1, 2.5, 'x')",
 		"SELECT COUNT(*) FROM fz.t WHERE c BETWEEN 'a' AND 'z'", "EXPLAIN SELECT * FROM fz.t",
+		"SELECT x.a, y.c FROM fz.t x LEFT JOIN fz.t y ON x.a = y.a AND y.b > 0 WHERE x.c IS NOT NULL",
+		"SELECT a FROM fz.t UNION ALL SELECT b FROM fz.t ORDER BY 1 LIMIT 2",
+		"SELECT * FROM (SELECT a, COUNT(DISTINCT c) n FROM fz.t GROUP BY a) d WHERE d.n > 0",
+		"SELECT a FROM fz.t WHERE a IN (SELECT a FROM fz.t WHERE b > (SELECT MIN(b) FROM fz.t))",
+		"SELECT CASE WHEN a > 1 THEN CONCAT(c, 'x') ELSE UPPER(c) END, ROUND(b, 1), DATE_TRUNC('day', NOW()) FROM fz.t",
+		"SELECT SUBSTRING(c, -2, 5), LPAD(c, 4, '*'), GREATEST(a, b), DATE_ADD('2024-01-31', INTERVAL 1 MONTH) FROM fz.t",
+		"EXPLAIN FORMAT=JSON SELECT a, SUM(b) FROM fz.t GROUP BY a",
 	} {
 		f.Add(s)
 	}

@@ -18,7 +18,13 @@ var (
 
 // parse reads one statement. DDL that vitess understands only in part (Cube Store's clauses after a column list,
 // for instance) is an error here, never a statement with clauses silently dropped.
-func parse(sql string) (sqlparser.Statement, error) {
+func parse(sql string) (stmt sqlparser.Statement, err error) {
+	defer func() {
+		// The parser panics on a few malformed inputs (SET followed by an empty quoted name): still a syntax error.
+		if r := recover(); r != nil {
+			stmt, err = nil, sqlerr.New(sqlerr.Parse, "You have an error in your SQL syntax near '%s'", sql)
+		}
+	}()
 	parserOnce.Do(func() {
 		parser, parserErr = sqlparser.New(sqlparser.Options{MySQLServerVersion: "8.0.40"})
 	})
@@ -30,7 +36,7 @@ func parse(sql string) (sqlparser.Statement, error) {
 	if sql == "" {
 		return nil, sqlerr.New(sqlerr.EmptyQuery, "Query was empty")
 	}
-	stmt, err := parser.ParseStrictDDL(sql)
+	stmt, err = parser.ParseStrictDDL(sql)
 	if err != nil {
 		if errors.Is(err, sqlparser.ErrEmpty) {
 			return nil, sqlerr.New(sqlerr.EmptyQuery, "Query was empty")
