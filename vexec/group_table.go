@@ -20,8 +20,9 @@ type groupTable struct {
 	builders []array.Builder
 	groups   int
 
-	ints      map[int64]uint32 // single BIGINT key
-	nullGroup int64            // group of the NULL key for ints; -1 until seen
+	ints      map[int64]uint32  // single BIGINT key
+	strs      map[string]uint32 // single TEXT key, by its value
+	nullGroup int64             // group of the NULL key for ints and strs; -1 until seen
 	bytes     map[string]uint32
 	buf       []byte
 	ids       []uint32
@@ -33,9 +34,12 @@ func newGroupTable(mem memory.Allocator, types []arrow.DataType) *groupTable {
 	for _, dt := range types {
 		t.builders = append(t.builders, array.NewBuilder(mem, dt))
 	}
-	if len(types) == 1 && types[0].ID() == arrow.INT64 {
+	switch {
+	case len(types) == 1 && types[0].ID() == arrow.INT64:
 		t.ints = make(map[int64]uint32)
-	} else {
+	case len(types) == 1 && types[0].ID() == arrow.STRING:
+		t.strs = make(map[string]uint32)
+	default:
 		t.bytes = make(map[string]uint32)
 	}
 	return t
@@ -73,6 +77,32 @@ func (t *groupTable) assign(keys []arrow.Array, rows int) []uint32 {
 				t.ints[v] = id
 			}
 			ids[i] = id
+		}
+		return ids
+	}
+	if t.strs != nil {
+		k := keys[0].(*array.String)
+		nulls := k.NullN() > 0
+		prev, prevID := "", ^uint32(0) // the last key looked up, and its group (none yet)
+		for i := 0; i < rows; i++ {
+			if nulls && k.IsNull(i) {
+				if t.nullGroup < 0 {
+					t.nullGroup = int64(t.newGroup(keys, i))
+				}
+				ids[i] = uint32(t.nullGroup)
+				continue
+			}
+			v := k.Value(i)
+			if v == prev && prevID != ^uint32(0) {
+				ids[i] = prevID // runs of one value, common in sorted and low-cardinality columns
+				continue
+			}
+			id, ok := t.strs[v]
+			if !ok {
+				id = t.newGroup(keys, i)
+				t.strs[strings.Clone(v)] = id
+			}
+			ids[i], prev, prevID = id, v, id
 		}
 		return ids
 	}
@@ -182,6 +212,18 @@ func (t *groupTable) lookup(keys []arrow.Array, rows int) []int32 {
 		t.found = make([]int32, rows)
 	}
 	out := t.found[:rows]
+	if t.strs != nil {
+		k := keys[0].(*array.String)
+		for i := 0; i < rows; i++ {
+			id, ok := t.strs[k.Value(i)]
+			if !ok || k.IsNull(i) {
+				out[i] = -1
+				continue
+			}
+			out[i] = int32(id)
+		}
+		return out
+	}
 	if t.ints != nil {
 		k := keys[0].(*array.Int64)
 		vals := k.Int64Values()

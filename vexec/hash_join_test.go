@@ -35,6 +35,7 @@ func TestHashJoin(t *testing.T) {
 		{"inner on k with residual", []int{cK}, planner.InnerJoin, residual},
 		{"left on k with residual", []int{cK}, planner.LeftJoin, residual},
 		{"left on decimal d", []int{cD}, planner.LeftJoin, nil},
+		{"inner on text g", []int{cG}, planner.InnerJoin, nil},
 		{"cross with residual", nil, planner.InnerJoin, boolCall("=", colRef(cK, sqltype.BigInt), colRef(width+cK, sqltype.BigInt))},
 	}
 	for _, tc := range cases {
