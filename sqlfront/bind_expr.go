@@ -368,11 +368,24 @@ func (b *exprBinder) in(n *sqlparser.ComparisonExpr) (planner.Expr, error) {
 }
 
 func (b *exprBinder) like(n *sqlparser.ComparisonExpr) (planner.Expr, error) {
-	l, r, err := b.bindPair(n.Left, n.Right)
+	right, ilike := n.Right, false
+	if c, ok := right.(*sqlparser.CollateExpr); ok && c.Collation == collateILike {
+		right, ilike = c.Expr, true // ILIKE: LIKE over both sides in lower case
+	}
+	l, r, err := b.bindPair(n.Left, right)
 	if err != nil {
 		return nil, err
 	}
 	args := []planner.Expr{castTo(l, sqltype.Text), castTo(r, sqltype.Text)}
+	if ilike {
+		for i, a := range args {
+			lower, err := b.callFunction("lower", []planner.Expr{a})
+			if err != nil {
+				return nil, err
+			}
+			args[i] = lower
+		}
+	}
 	if n.Escape != nil {
 		esc, err := b.bind(n.Escape)
 		if err != nil {

@@ -513,6 +513,13 @@ func (b *selectBinder) bindOrderBy(order sqlparser.OrderBy, items []selectItem, 
 	ob := &exprBinder{ctx: b.ctx, scope: b.scope, agg: agg, clause: "order clause"}
 	for _, o := range order {
 		col := -1
+		desc := o.Direction == sqlparser.DescOrder
+		// MySQL orders NULL below every value: first ascending, last descending; NULLS FIRST | LAST says otherwise.
+		nullsFirst := !desc
+		if c, ok := o.Expr.(*sqlparser.CollateExpr); ok && (c.Collation == collateNullsFirst || c.Collation == collateNullsLast) {
+			o = &sqlparser.Order{Expr: c.Expr, Direction: o.Direction}
+			nullsFirst = c.Collation == collateNullsFirst
+		}
 		if n, ok := ordinal(o.Expr); ok {
 			if n < 1 || n > len(items) {
 				return nil, nil, sqlerr.New(sqlerr.BadField, "Unknown column '%d' in 'order clause'", n)
@@ -554,9 +561,7 @@ func (b *selectBinder) bindOrderBy(order sqlparser.OrderBy, items []selectItem, 
 				col = len(items) + len(hidden) - 1
 			}
 		}
-		desc := o.Direction == sqlparser.DescOrder
-		// MySQL orders NULL below every value: first ascending, last descending.
-		keys = append(keys, planner.SortKey{Column: col, Desc: desc, NullsFirst: !desc})
+		keys = append(keys, planner.SortKey{Column: col, Desc: desc, NullsFirst: nullsFirst})
 	}
 	return keys, hidden, nil
 }

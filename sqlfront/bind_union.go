@@ -62,6 +62,12 @@ func (e *Engine) bindUnion(ctx context.Context, sess *Session, snap *etcdmeta.Sn
 		s := &planner.Sort{Input: node}
 		for _, o := range u.OrderBy {
 			col := -1
+			desc := o.Direction == sqlparser.DescOrder
+			nullsFirst := !desc
+			if c, ok := o.Expr.(*sqlparser.CollateExpr); ok && (c.Collation == collateNullsFirst || c.Collation == collateNullsLast) {
+				o = &sqlparser.Order{Expr: c.Expr, Direction: o.Direction}
+				nullsFirst = c.Collation == collateNullsFirst
+			}
 			if n, ok := ordinal(o.Expr); ok {
 				if n < 1 || n > len(fields) {
 					return nil, sqlerr.New(sqlerr.BadField, "Unknown column '%d' in 'order clause'", n)
@@ -78,8 +84,7 @@ func (e *Engine) bindUnion(ctx context.Context, sess *Session, snap *etcdmeta.Sn
 			if col < 0 {
 				return nil, sqlerr.New(sqlerr.BadField, "Unknown column '%s' in 'order clause'", sqlparser.String(o.Expr))
 			}
-			desc := o.Direction == sqlparser.DescOrder
-			s.Keys = append(s.Keys, planner.SortKey{Column: col, Desc: desc, NullsFirst: !desc})
+			s.Keys = append(s.Keys, planner.SortKey{Column: col, Desc: desc, NullsFirst: nullsFirst})
 		}
 		node = s
 	}

@@ -132,6 +132,7 @@ func (e *Engine) Execute(ctx context.Context, sess *Session, sql string) (res *R
 		ctx = context.WithValue(ctx, jsonExplainKey{}, true)
 		sql = "EXPLAIN ANALYZE " + sql[loc[1]:]
 	}
+	sql = rewriteDialect(sql)
 	head, tail, isCreate, err := splitCreateTable(sql)
 	switch {
 	case err != nil:

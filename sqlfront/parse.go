@@ -11,10 +11,21 @@ import (
 )
 
 var (
-	parserOnce sync.Once
-	parser     *sqlparser.Parser
-	parserErr  error
+	parserOnce   sync.Once
+	sharedParser *sqlparser.Parser
+	parserErr    error
 )
+
+// sqlParser returns the parser every statement goes through.
+func sqlParser() (*sqlparser.Parser, error) {
+	parserOnce.Do(func() {
+		sharedParser, parserErr = sqlparser.New(sqlparser.Options{MySQLServerVersion: "8.0.40"})
+	})
+	if parserErr != nil {
+		return nil, sqlerr.New(sqlerr.Unknown, "SQL parser: %v", parserErr)
+	}
+	return sharedParser, nil
+}
 
 // parse reads one statement. DDL that vitess understands only in part (Cube Store's clauses after a column list,
 // for instance) is an error here, never a statement with clauses silently dropped.
@@ -25,11 +36,9 @@ func parse(sql string) (stmt sqlparser.Statement, err error) {
 			stmt, err = nil, sqlerr.New(sqlerr.Parse, "You have an error in your SQL syntax near '%s'", sql)
 		}
 	}()
-	parserOnce.Do(func() {
-		parser, parserErr = sqlparser.New(sqlparser.Options{MySQLServerVersion: "8.0.40"})
-	})
-	if parserErr != nil {
-		return nil, sqlerr.New(sqlerr.Unknown, "SQL parser: %v", parserErr)
+	parser, perr := sqlParser()
+	if perr != nil {
+		return nil, perr
 	}
 	sql = strings.TrimSpace(sql)
 	sql = strings.TrimSpace(strings.TrimSuffix(sql, ";"))
