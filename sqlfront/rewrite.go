@@ -7,15 +7,18 @@ import (
 	"vitess.io/vitess/go/vt/sqlparser"
 )
 
-// Cube Store's SQL has two forms MySQL's grammar lacks: ORDER BY ... NULLS FIRST | NULLS LAST, and ILIKE. Before
-// vitess parses a statement, rewriteDialect turns them into forms it parses and the binder recognises: a
-// COLLATE with a name of vcube's own, which no real collation has.
+// Cube Store's SQL has forms MySQL's grammar lacks: ORDER BY ... NULLS FIRST | NULLS LAST, ILIKE, and the
+// x::type cast. Before vitess parses a statement, rewriteDialect turns them into forms it parses: NULLS and
+// ILIKE into a COLLATE with a name of vcube's own, which no real collation has and the binder recognises, and
+// :: into CAST.
 //
 //	x [ASC|DESC] NULLS LAST   ->  x COLLATE vcube_nulls_last [ASC|DESC]
 //	x [NOT] ILIKE 'p%'        ->  x [NOT] LIKE 'p%' COLLATE vcube_ilike
+//	t.x::decimal(10, 2)       ->  CAST(t.x AS decimal(10, 2))
 //
 // The rewrite works on tokens, so words inside strings, quoted names and comments are left alone. ILIKE's
-// pattern must be one token (a string, a name or a parameter), which is what Cube Store sends.
+// pattern must be one token (a string, a name or a parameter), which is what Cube Store sends; the operand of ::
+// is one token, a qualified name, or a parenthesised expression or function call.
 const (
 	collateNullsFirst = "vcube_nulls_first"
 	collateNullsLast  = "vcube_nulls_last"
@@ -35,7 +38,7 @@ type sqlEdit struct {
 
 func rewriteDialect(sql string) string {
 	upper := strings.ToUpper(sql)
-	if !strings.Contains(upper, "NULLS") && !strings.Contains(upper, "ILIKE") {
+	if !strings.Contains(upper, "NULLS") && !strings.Contains(upper, "ILIKE") && !strings.Contains(sql, "::") {
 		return sql
 	}
 	parser, err := sqlParser()
@@ -44,16 +47,22 @@ func rewriteDialect(sql string) string {
 	}
 	tkn := parser.NewStringTokenizer(sql)
 	var toks []sqlToken
+	prevEnd := 0
 	for {
 		typ, val := tkn.Scan()
 		if typ == 0 || typ == sqlparser.LEX_ERROR {
 			break
 		}
 		end := tkn.Pos
-		start := end - len(val)
-		if start < 0 || !strings.EqualFold(sql[start:end], val) {
-			start = -1 // not a token whose text is its value (a string literal): never edited
+		// A token starts where the blanks after the previous one end, unless a comment lies between.
+		start := prevEnd
+		for start < end && strings.ContainsRune(" \t\r\n", rune(sql[start])) {
+			start++
 		}
+		if c := sql[start:end]; strings.HasPrefix(c, "/*") || strings.HasPrefix(c, "--") || strings.HasPrefix(c, "#") {
+			start = -1 // never edited
+		}
+		prevEnd = end
 		toks = append(toks, sqlToken{typ: typ, val: val, start: start, end: end})
 	}
 	var edits []sqlEdit
@@ -85,6 +94,56 @@ func rewriteDialect(sql string) string {
 			edits = append(edits, sqlEdit{at: at, end: at, text: "COLLATE " + collation + " "},
 				sqlEdit{at: t.start, end: toks[i+1].end})
 			i++
+		case "":
+		default:
+			if !strings.HasPrefix(t.val, "::") || len(t.val) < 3 || i == 0 {
+				continue
+			}
+			// The operand: the token before, a name qualified by dots, or a parenthesised group with the
+			// function name before it.
+			from := i - 1
+			if toks[from].typ == ')' {
+				depth := 0
+				for ; from >= 0; from-- {
+					switch toks[from].typ {
+					case ')':
+						depth++
+					case '(':
+						depth--
+					}
+					if depth == 0 {
+						break
+					}
+				}
+				if from < 0 {
+					continue
+				}
+				// A word right against the parenthesis is a function's name (WHERE (x) has a blank between).
+				if from > 0 && toks[from-1].end == toks[from].start && isWord(toks[from-1].val) {
+					from--
+				}
+			}
+			for from >= 2 && toks[from-1].typ == '.' && toks[from-2].typ == sqlparser.ID {
+				from -= 2
+			}
+			// The type, with its arguments in parentheses.
+			to := i
+			if i+1 < len(toks) && toks[i+1].typ == '(' {
+				for j := i + 1; j < len(toks); j++ {
+					if toks[j].typ == ')' {
+						to = j
+						break
+					}
+				}
+			}
+			if toks[from].start < 0 {
+				continue
+			}
+			typ := castType(t.val[2:]) + sql[t.end:toks[to].end]
+			edits = append(edits, sqlEdit{at: toks[from].start, end: toks[from].start, text: "CAST("},
+				sqlEdit{at: t.start, end: toks[to].end, text: " AS " + typ + ")"})
+			i = to
+			continue
 		case "ILIKE":
 			if i+1 >= len(toks) {
 				continue
@@ -108,4 +167,29 @@ func rewriteDialect(sql string) string {
 		out = out[:e.at] + e.text + out[e.end:]
 	}
 	return out
+}
+
+func isWord(s string) bool {
+	if s == "" {
+		return false
+	}
+	c := s[0]
+	return c == '_' || c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z'
+}
+
+// castType maps the type names :: is written with (PostgreSQL's, as Cube Store takes them) to CAST's.
+func castType(name string) string {
+	switch strings.ToLower(name) {
+	case "int", "integer", "bigint", "smallint", "tinyint", "int2", "int4", "int8":
+		return "SIGNED"
+	case "text", "varchar", "string", "char", "character":
+		return "CHAR"
+	case "timestamp", "timestamptz", "datetime":
+		return "DATETIME"
+	case "double", "float", "float8", "real", "float4":
+		return "DOUBLE"
+	case "numeric", "decimal":
+		return "DECIMAL"
+	}
+	return name
 }
