@@ -28,52 +28,82 @@ const DefaultCompactionMinChunks = 4
 const maxMergeChunks = 16
 
 // Job is one compaction, as system.jobs lists it.
-type Job struct {
-	ID                   uint64
-	Schema, Table, Index string
-	Status               string // "running", "done", "failed", "abandoned" (the inputs changed meanwhile)
-	Inputs, Outputs      int
-	Rows                 int64
-	Started, Finished    time.Time
-	Error                string
-}
+type Job = etcdmeta.Job
 
-// jobLog keeps the most recent jobs for system.jobs.
+// jobLog records compaction jobs in the catalog (jobs/), so system.jobs shows them across restarts and, later,
+// across the nodes of a cluster. A job that cannot be recorded still runs: the record is what is lost.
 type jobLog struct {
-	mu   sync.Mutex
-	next uint64
-	jobs []Job
+	e        *Engine
+	mu       sync.Mutex
+	running  map[uint64]Job
+	fallback uint64 // IDs for records when the catalog cannot allocate one
 }
 
-const jobsKept = 200
+// jobsKept is how many finished jobs the catalog keeps.
+const jobsKept = 1000
 
-func (l *jobLog) start(j Job) uint64 {
+func (l *jobLog) start(ctx context.Context, j Job) uint64 {
+	id, err := l.e.cfg.Catalog.AllocateIDs(ctx, 1)
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	l.next++
-	j.ID, j.Status, j.Started = l.next, "running", time.Now().UTC()
-	l.jobs = append(l.jobs, j)
-	if len(l.jobs) > jobsKept {
-		l.jobs = l.jobs[len(l.jobs)-jobsKept:]
+	if err != nil {
+		l.fallback++
+		id = 1<<63 + l.fallback
 	}
-	return j.ID
+	now := time.Now().UTC()
+	j.ID, j.Type, j.Status, j.Started, j.Heartbeat = id, "compaction", "running", now, now
+	if l.running == nil {
+		l.running = map[uint64]Job{}
+	}
+	l.running[id] = j
+	_ = l.e.cfg.Catalog.PutJob(ctx, j)
+	return id
 }
 
 func (l *jobLog) finish(id uint64, update func(*Job)) {
 	l.mu.Lock()
-	defer l.mu.Unlock()
-	for i := range l.jobs {
-		if l.jobs[i].ID == id {
-			update(&l.jobs[i])
-			l.jobs[i].Finished = time.Now().UTC()
-		}
+	j, ok := l.running[id]
+	delete(l.running, id)
+	l.mu.Unlock()
+	if !ok {
+		return
+	}
+	update(&j)
+	j.Finished = time.Now().UTC()
+	j.Heartbeat = j.Finished
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	_ = l.e.cfg.Catalog.PutJob(ctx, j)
+	if id%64 == 0 {
+		_ = l.e.cfg.Catalog.PruneJobs(ctx, jobsKept)
 	}
 }
 
+// list returns the recorded jobs, oldest first; jobs the catalog could not record are missing.
 func (l *jobLog) list() []Job {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return append([]Job(nil), l.jobs...)
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	jobs, err := l.e.cfg.Catalog.Jobs(ctx)
+	if err != nil {
+		return nil
+	}
+	return jobs
+}
+
+// InterruptJobs marks jobs recorded as running, which no live process runs once this one starts (a node owns its
+// data directory alone), as interrupted: the process that ran them stopped before they finished, and their
+// outputs were removed as orphans.
+func (e *Engine) InterruptJobs(ctx context.Context) {
+	jobs, err := e.cfg.Catalog.Jobs(ctx)
+	if err != nil {
+		return
+	}
+	for _, j := range jobs {
+		if j.Status == "running" {
+			j.Status, j.Finished = "interrupted", time.Now().UTC()
+			_ = e.cfg.Catalog.PutJob(ctx, j)
+		}
+	}
 }
 
 // RunCompaction compacts every interval until ctx ends.
@@ -202,7 +232,7 @@ func (e *Engine) compactIndex(ctx context.Context, t etcdmeta.Table, ix etcdmeta
 		bytes += c.Bytes
 	}
 	maxRows := partitionRows(rows, bytes, e.splitThreshold())
-	jobID := e.jobs.start(Job{Schema: t.Schema, Table: t.Name, Index: ix.Name, Inputs: len(inputs), Rows: rows})
+	jobID := e.jobs.start(ctx, Job{Schema: t.Schema, Table: t.Name, Index: ix.Name, Inputs: len(inputs), Rows: rows})
 	fail := func(status string, err error) error {
 		e.jobs.finish(jobID, func(j *Job) {
 			j.Status = status

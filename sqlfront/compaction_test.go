@@ -240,3 +240,26 @@ func TestUniqueKeyLastRowWins(t *testing.T) {
 		})
 	}
 }
+
+// TestJobsSurviveRestart: compaction jobs are recorded in the catalog, so system.jobs lists them after a
+// restart of the node.
+func TestJobsSurviveRestart(t *testing.T) {
+	dir := t.TempDir()
+	cfg := node.Config{DataDir: dir, PartitionSplitThreshold: 20, CompactionMinChunks: 2, CompactionInterval: -1}
+	n, err := node.Open(context.Background(), cfg)
+	require.NoError(t, err)
+	run(t, n, "CREATE SCHEMA j")
+	run(t, n, "CREATE TABLE j.t (k int)")
+	run(t, n, "INSERT INTO j.t VALUES (1), (2)")
+	run(t, n, "INSERT INTO j.t VALUES (3)")
+	_, err = n.Engine.CompactOnce(context.Background())
+	require.NoError(t, err)
+	before := run(t, n, "SELECT job_id, job_type, table_schema, table_name, index_name, status, inputs, outputs, row_count FROM system.jobs")
+	require.Equal(t, [][]string{{before[0][0], "compaction", "j", "t", "default", "done", "2", "1", "3"}}, before)
+	require.NoError(t, n.Close())
+
+	n, err = node.Open(context.Background(), cfg)
+	require.NoError(t, err)
+	defer n.Close()
+	assert.Equal(t, before, run(t, n, "SELECT job_id, job_type, table_schema, table_name, index_name, status, inputs, outputs, row_count FROM system.jobs"))
+}

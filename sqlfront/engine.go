@@ -56,7 +56,9 @@ func NewEngine(cfg Config) *Engine {
 	if cfg.Mem == nil {
 		cfg.Mem = memory.NewGoAllocator()
 	}
-	return &Engine{cfg: cfg}
+	e := &Engine{cfg: cfg}
+	e.jobs.e = e
+	return e
 }
 
 func (e *Engine) parallelism() int {

@@ -127,7 +127,7 @@ var systemTables = map[string]systemTable{
 				if j.Error != "" {
 					errText = j.Error
 				}
-				out = append(out, []any{int64(j.ID), "compaction", j.Schema, j.Table, j.Index, j.Status, int64(j.Inputs),
+				out = append(out, []any{int64(j.ID), j.Type, j.Schema, j.Table, j.Index, j.Status, int64(j.Inputs),
 					int64(j.Outputs), j.Rows, j.Started.UnixMicro(), finished, errText})
 			}
 			return out

@@ -547,6 +547,9 @@ func TestKillDuringCompactionLosesNothing(t *testing.T) {
 	s = startServer(t, dir, env...)
 	a := s.mustSQL("SELECT COUNT(*), SUM(k) FROM s.big")
 	assert.Equal(t, [][]any{{float64(rows), float64(rows) * (rows - 1) / 2}}, a.Rows)
+	// The job the crash cut short is recorded in the catalog, and says so.
+	a = s.mustSQL("SELECT COUNT(*) FROM system.jobs WHERE status = 'interrupted' AND finished_at IS NOT NULL")
+	assert.Equal(t, [][]any{{float64(1)}}, a.Rows)
 	a = s.mustSQL("SELECT file FROM system.chunks")
 	referenced := map[string]bool{}
 	for _, r := range a.Rows {

@@ -112,6 +112,8 @@ func Open(ctx context.Context, cfg Config) (_ *Node, err error) {
 	n.Engine = sqlfront.NewEngine(sqlfront.Config{Catalog: n.Catalog, Data: n.Data, BatchSize: cfg.BatchSize,
 		ImportBatchRows: cfg.ImportBatchRows, PartitionSplitThreshold: cfg.PartitionSplitThreshold,
 		CompactionMinChunks: cfg.CompactionMinChunks, QueryMemoryLimit: cfg.QueryMemoryLimit})
+	// Jobs recorded as running belong to a process that stopped before they finished.
+	n.Engine.InterruptJobs(ctx)
 	if cfg.CompactionInterval >= 0 {
 		interval := cfg.CompactionInterval
 		if interval == 0 {
