@@ -4,7 +4,7 @@ BIN     := bin/vcube
 DATADIR ?= ./.vcube
 ADDR    ?= 127.0.0.1:3030
 
-.PHONY: all build serve test test-short vet fmt conformance clean
+.PHONY: all build serve test test-short vet fmt conformance conformance-http clean
 
 all: build
 
@@ -33,6 +33,24 @@ fmt:
 # Only the conformance files, verbosely: make conformance [RUN=select]
 conformance:
 	$(GO) test ./testsuite/ -run 'TestConformance/$(RUN)' -v -count=1
+
+# The whole suite against a real server over HTTP: builds bin/vcube, starts `vcube serve` on a free loopback port
+# with a temporary data directory (in testsuite/, which the files' LOCATION paths are relative to), waits for
+# /healthz, runs `vcube conformance --target http://...` on every file, stops the server and exits with the
+# runner's status. FLAGS go to vcube conformance: make conformance-http FLAGS='--format junit'
+conformance-http: build
+	@dir=$$(mktemp -d); log=$$dir/serve.log; \
+	(cd testsuite && exec ../$(BIN) serve --data-dir "$$dir/data" --http-addr 127.0.0.1:0) 2>"$$log" & pid=$$!; \
+	trap 'kill $$pid 2>/dev/null; wait $$pid 2>/dev/null; rm -rf "$$dir"' EXIT; \
+	addr=; tries=0; \
+	while [ -z "$$addr" ]; do \
+	  kill -0 $$pid 2>/dev/null || { echo "vcube serve exited:" >&2; cat "$$log" >&2; exit 1; }; \
+	  tries=$$((tries + 1)); [ $$tries -le 600 ] || { echo "vcube serve did not answer /healthz in 60 s:" >&2; cat "$$log" >&2; exit 1; }; \
+	  sleep 0.1; \
+	  a=$$(sed -n 's|.*vcube is serving.*http=http://\([^ ]*\).*|\1|p' "$$log" | head -n 1); \
+	  [ -n "$$a" ] && curl -fsS "http://$$a/healthz" >/dev/null 2>&1 && addr=$$a; \
+	done; \
+	./$(BIN) conformance --target "http://$$addr" $(FLAGS)
 
 clean:
 	rm -rf bin

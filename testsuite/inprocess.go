@@ -28,6 +28,9 @@ func OpenInProcess(ctx context.Context, dataDir string) (*InProcess, error) {
 // Name is the target name skipif/onlyif lines use.
 func (t *InProcess) Name() string { return "vcube" }
 
+// Traits: every file runs on a new node (see slt.Traits).
+func (t *InProcess) Traits() []string { return []string{"fresh"} }
+
 // Exec runs a statement; USE changes the schema of later statements.
 func (t *InProcess) Exec(ctx context.Context, sql string) error {
 	res, err := t.node.Engine.Execute(ctx, &t.sess, sql)

@@ -23,6 +23,7 @@ const usage = `vcube: a MySQL-compatible analytical store for rollups
 
 usage:
   vcube serve [flags]    run a single-node server (see vcube serve -h)
+  vcube conformance      run the SQL conformance files against vcube or MySQL (see vcube conformance -h)
   vcube version          print the version
 `
 
@@ -40,6 +41,8 @@ func run(args []string, stdout, stderr io.Writer) int {
 	switch args[0] {
 	case "serve":
 		return serve(args[1:], stderr)
+	case "conformance":
+		return conformance(args[1:], stdout, stderr)
 	case "version":
 		fmt.Fprintln(stdout, "vcube", version)
 		return 0

@@ -11,13 +11,17 @@
 //	statement error [pattern]     the SQL must fail
 //	query <types> [sort] [label]  the SQL, then a line "----", then the expected rows
 //	query error [pattern]         the query must fail
-//	skipif <target>               before a record: skip it when Target.Name() is <target>
-//	onlyif <target>               before a record: run it only when Target.Name() is <target>
+//	skipif <target>               before a record: skip it when the target answers to <target>
+//	onlyif <target>               before a record: run it only when the target answers to <target>
 //	halt                          stop the file here (with skipif/onlyif: only on some targets)
 //	hash-threshold <n>            accepted and ignored
 //
-// An error pattern made only of digits must equal the MySQL error number (statement error 1146); any other pattern is
-// a regular expression searched for in the error message. Without a pattern any error passes.
+// A target answers to its Name ("vcube", "mysql") and its Traits ("fresh": each file runs on a new server, so the
+// catalog IDs EXPLAIN prints are the same on every run).
+//
+// An error pattern made only of digits must equal the MySQL error number (statement error 1146); a number, a space
+// and a regular expression must match both; any other pattern is a regular expression searched for in the error
+// message. Without a pattern any error passes.
 //
 // Query types give one letter per column: I integer, R float, T text; any letter is accepted and only R changes how
 // values compare. The sort mode is nosort (the default), rowsort (rows sorted as text) or valuesort (all values

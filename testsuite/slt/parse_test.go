@@ -123,6 +123,8 @@ halt
 	assert.False(t, recs[0].RunsOn("http"))
 	assert.Equal(t, Halt, recs[1].Kind)
 	assert.True(t, recs[1].RunsOn("mariadb"))
+	assert.True(t, recs[0].RunsOn("vcube", "fresh"), "a target answers to any of its names")
+	assert.False(t, recs[1].RunsOn("vcube", "fresh"))
 	assert.False(t, recs[1].RunsOn("vcube"))
 }
 

@@ -1,5 +1,7 @@
 package slt
 
+import "slices"
+
 import "strconv"
 
 // Kind says what a record does.
@@ -74,10 +76,11 @@ type Record struct {
 	Hash      string
 }
 
-// RunsOn reports whether the record's skipif and onlyif conditions let it run on the named target.
-func (r *Record) RunsOn(target string) bool {
+// RunsOn reports whether the record's skipif and onlyif conditions let it run on a target that answers to the
+// names given (its name and its traits, see TargetNames).
+func (r *Record) RunsOn(names ...string) bool {
 	for _, c := range r.Conditions {
-		if c.Only != (c.Target == target) {
+		if c.Only != slices.Contains(names, c.Target) {
 			return false
 		}
 	}

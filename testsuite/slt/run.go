@@ -8,13 +8,29 @@ import (
 // Target is a database the records run against: vcube in-process, a vcube server over HTTP or the MySQL wire
 // protocol, or MariaDB. Errors carrying a MySQL error number (see matchError) can satisfy numeric error patterns.
 type Target interface {
-	// Name is what skipif and onlyif lines name: "vcube", "http", "mariadb".
+	// Name is what skipif and onlyif lines name: "vcube" for vcube however reached, "mysql" for a MySQL-family
+	// server.
 	Name() string
 	// Exec runs a statement whose result, if any, is not checked.
 	Exec(ctx context.Context, sql string) error
 	// Query returns the rows as text, NULL as "NULL"; how other values are spelled (booleans, floats, times) is the
 	// target's choice. The runner only shows the empty string as (empty).
 	Query(ctx context.Context, sql string) (rows [][]string, err error)
+}
+
+// Traits are further names a target may answer to in skipif and onlyif lines, beside its Name. "fresh": every
+// file runs on a new, empty server, so catalog IDs (which EXPLAIN prints) are the same on every run.
+type Traits interface {
+	Traits() []string
+}
+
+// TargetNames returns the names t answers to: its Name, then its Traits.
+func TargetNames(t Target) []string {
+	names := []string{t.Name()}
+	if tr, ok := t.(Traits); ok {
+		names = append(names, tr.Traits()...)
+	}
+	return names
 }
 
 // Result counts the outcome of a file's statements and queries; halt records are not counted.
@@ -52,14 +68,14 @@ func Run(ctx context.Context, t Target, records []Record) Result {
 		res.File = records[0].File
 	}
 	r := runner{target: t, labels: map[string]labelled{}}
-	name := t.Name()
+	names := TargetNames(t)
 	for i := range records {
 		rec := &records[i]
 		if err := ctx.Err(); err != nil {
 			res.fail(rec, fmt.Sprintf("run stopped: %v; %d records not run", err, countTests(records[i:])))
 			break
 		}
-		if !rec.RunsOn(name) {
+		if !rec.RunsOn(names...) {
 			if rec.Kind != Halt {
 				res.Skipped++
 			}
