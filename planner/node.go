@@ -380,6 +380,8 @@ type HashJoin struct {
 	// On names the key pairs for EXPLAIN as the query wrote them ("o.customer_id = c.id"); input field names
 	// when empty.
 	On []string
+	// BuildLeft builds the hash table from Left and streams Right (inner joins only, when Left is the smaller).
+	BuildLeft bool
 }
 
 func (j *HashJoin) Fields() []Field {
@@ -400,6 +402,9 @@ func (j *HashJoin) Explain() string {
 		name = "CrossJoin"
 	}
 	s := fmt.Sprintf("%s, type: %s", name, j.Type)
+	if j.BuildLeft {
+		s += ", build: left"
+	}
 	if len(on) > 0 {
 		s += ", on: [" + strings.Join(on, ", ") + "]"
 	}

@@ -325,6 +325,11 @@ func (b *selectBinder) joinPlan(below []planner.Expr, where planner.Expr) (plann
 		if len(residual) > 0 {
 			join.Residual = remapColumns(andAll(residual), remap)
 		}
+		// The hash table holds the smaller input: the right one unless the left is estimated smaller (an inner
+		// join only: a LEFT JOIN must stream its left input to find the rows without a match).
+		if src.join == planner.InnerJoin && estimateRows(join.Left) < estimateRows(join.Right) {
+			join.BuildLeft = true
+		}
 		node, width = join, width+len(plan.Fields())
 		if len(after) > 0 {
 			node = &planner.Filter{Input: node, Predicate: remapColumns(andAll(after), remap)}
@@ -419,4 +424,43 @@ func (b *selectBinder) sourcePlan(src *source, used map[int]bool, local []planne
 		}
 	}
 	return node, pos, nil
+}
+
+// estimateRows guesses how many rows a plan produces, from the catalog's row counts of the chunks it reads:
+// enough to tell a dimension table from a fact table, not a cost model.
+func estimateRows(n planner.Node) int64 {
+	switch n := n.(type) {
+	case *planner.Scan:
+		var rows int64
+		for _, c := range n.Chunks {
+			rows += c.Rows
+		}
+		if len(n.Ranges) > 0 {
+			rows = rows/4 + 1 // a filter the ranges describe keeps some of them
+		}
+		return rows
+	case *planner.MemoryScan:
+		return int64(len(n.Rows))
+	case *planner.Empty:
+		return int64(n.Rows)
+	case *planner.Filter:
+		return estimateRows(n.Input)/2 + 1
+	case *planner.Aggregate:
+		return estimateRows(n.Input)/10 + 1
+	case *planner.HashJoin:
+		return max(estimateRows(n.Left), estimateRows(n.Right))
+	case *planner.GlobalLimit:
+		return min(n.N, estimateRows(n.Input))
+	case *planner.Union:
+		var rows int64
+		for _, in := range n.Inputs {
+			rows += estimateRows(in)
+		}
+		return rows
+	}
+	var rows int64
+	for _, c := range n.Children() {
+		rows = max(rows, estimateRows(c))
+	}
+	return rows
 }

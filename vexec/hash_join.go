@@ -2,6 +2,7 @@ package vexec
 
 import (
 	"context"
+	"fmt"
 	"io"
 
 	"github.com/apache/arrow-go/v18/arrow"
@@ -18,14 +19,19 @@ import (
 type hashJoinOp struct {
 	node        *planner.HashJoin
 	left, right Operator
-	cfg         Config
-	residual    evaluator
-	ec          *evalCtx
-	schema      *arrow.Schema
+	// The build side is read whole into the hash table, the probe side streams: right and left, unless the
+	// planner asked to build the left (an inner join whose left input is the smaller).
+	buildIn, probeIn     Operator
+	buildKeys, probeKeys []int
+	buildSchema          *arrow.Schema
+	cfg                  Config
+	residual             evaluator
+	ec                   *evalCtx
+	schema               *arrow.Schema
 
-	built   bool
+	hashed  bool
 	charged int64
-	build   arrow.RecordBatch
+	built   arrow.RecordBatch // the build side's rows
 	table   *groupTable
 	head    []int32 // per key group: its last build row, -1 for none
 	next    []int32 // per build row: the previous row of its group, -1 at the end
@@ -35,7 +41,15 @@ type hashJoinOp struct {
 }
 
 func newHashJoinOp(n *planner.HashJoin, left, right Operator, cfg Config) (Operator, error) {
-	op := &hashJoinOp{node: n, left: left, right: right, cfg: cfg, schema: planner.Schema(n)}
+	op := &hashJoinOp{node: n, left: left, right: right, cfg: cfg, schema: planner.Schema(n),
+		buildIn: right, probeIn: left, buildKeys: n.RightKeys, probeKeys: n.LeftKeys, buildSchema: planner.Schema(n.Right)}
+	if n.BuildLeft {
+		if n.Type != planner.InnerJoin {
+			return nil, fmt.Errorf("vexec: a %s join cannot build its left input", n.Type)
+		}
+		op.buildIn, op.probeIn, op.buildKeys, op.probeKeys = left, right, n.LeftKeys, n.RightKeys
+		op.buildSchema = planner.Schema(n.Left)
+	}
 	if n.Residual != nil {
 		ev, err := compile(n.Residual)
 		if err != nil {
@@ -57,7 +71,7 @@ func (j *hashJoinOp) Open(ctx context.Context) error {
 func (j *hashJoinOp) buildSide(ctx context.Context) error {
 	var batches []arrow.RecordBatch
 	for {
-		b, err := j.right.Next(ctx)
+		b, err := j.buildIn.Next(ctx)
 		if err == io.EOF {
 			break
 		}
@@ -68,16 +82,16 @@ func (j *hashJoinOp) buildSide(ctx context.Context) error {
 		b.Retain()
 		batches = append(batches, b)
 	}
-	all, err := sqltype.ConcatBatches(j.cfg.Mem, planner.Schema(j.node.Right), batches)
+	all, err := sqltype.ConcatBatches(j.cfg.Mem, j.buildSchema, batches)
 	releaseBatches(batches)
 	if err != nil {
 		return err
 	}
-	j.build = all
+	j.built = all
 	n := int(all.NumRows())
-	types := make([]arrow.DataType, len(j.node.RightKeys))
-	keys := make([]arrow.Array, len(j.node.RightKeys))
-	for i, k := range j.node.RightKeys {
+	types := make([]arrow.DataType, len(j.buildKeys))
+	keys := make([]arrow.Array, len(j.buildKeys))
+	for i, k := range j.buildKeys {
 		keys[i] = all.Column(k)
 		types[i] = keys[i].DataType()
 	}
@@ -103,7 +117,7 @@ rows:
 		j.next[r] = j.head[g]
 		j.head[g] = int32(r)
 	}
-	j.built = true
+	j.hashed = true
 	return nil
 }
 
@@ -114,13 +128,13 @@ func releaseBatches(bs []arrow.RecordBatch) {
 }
 
 func (j *hashJoinOp) Next(ctx context.Context) (arrow.RecordBatch, error) {
-	if !j.built {
+	if !j.hashed {
 		if err := j.buildSide(ctx); err != nil {
 			return nil, err
 		}
 	}
 	for len(j.ready) == 0 {
-		b, err := j.left.Next(ctx)
+		b, err := j.probeIn.Next(ctx)
 		if err != nil {
 			return nil, err // io.EOF included
 		}
@@ -140,7 +154,7 @@ func (j *hashJoinOp) probe(b arrow.RecordBatch) error {
 		return nil
 	}
 	var groups []int32
-	if len(j.node.LeftKeys) == 0 {
+	if len(j.probeKeys) == 0 {
 		groups = make([]int32, n) // a cross join: every left row meets group 0, every build row
 		if len(j.head) == 0 {
 			for i := range groups {
@@ -148,8 +162,8 @@ func (j *hashJoinOp) probe(b arrow.RecordBatch) error {
 			}
 		}
 	} else {
-		keys := make([]arrow.Array, len(j.node.LeftKeys))
-		for i, k := range j.node.LeftKeys {
+		keys := make([]arrow.Array, len(j.probeKeys))
+		for i, k := range j.probeKeys {
 			keys[i] = b.Column(k)
 		}
 		groups = j.table.lookup(keys, n)
@@ -205,14 +219,19 @@ func (j *hashJoinOp) probe(b arrow.RecordBatch) error {
 	return nil
 }
 
-// pairs builds the output rows of the pairs (li[p] of left, ri[p] of the build side; -1 is all NULL).
-func (j *hashJoinOp) pairs(left arrow.RecordBatch, li, ri []int32) (arrow.RecordBatch, error) {
-	l, err := takeRows(j.ec, left, li)
+// pairs builds the output rows of the pairs (li[p] of the probe batch, ri[p] of the build side; -1 is all NULL),
+// left columns first whichever side was built.
+func (j *hashJoinOp) pairs(probe arrow.RecordBatch, li, ri []int32) (arrow.RecordBatch, error) {
+	leftRows, leftIdx, rightRows, rightIdx := probe, li, j.built, ri
+	if j.node.BuildLeft {
+		leftRows, leftIdx, rightRows, rightIdx = j.built, ri, probe, li
+	}
+	l, err := takeRows(j.ec, leftRows, leftIdx)
 	if err != nil {
 		return nil, err
 	}
 	defer l.Release()
-	r, err := takeRows(j.ec, j.build, ri)
+	r, err := takeRows(j.ec, rightRows, rightIdx)
 	if err != nil {
 		return nil, err
 	}
@@ -253,9 +272,9 @@ func (j *hashJoinOp) Close() error {
 	j.out.release()
 	releaseBatches(j.ready)
 	j.ready = nil
-	if j.build != nil {
-		j.build.Release()
-		j.build = nil
+	if j.built != nil {
+		j.built.Release()
+		j.built = nil
 	}
 	if j.table != nil {
 		j.table.release()

@@ -39,41 +39,51 @@ func TestHashJoin(t *testing.T) {
 		{"cross with residual", nil, planner.InnerJoin, boolCall("=", colRef(cK, sqltype.BigInt), colRef(width+cK, sqltype.BigInt))},
 	}
 	for _, tc := range cases {
-		t.Run(tc.name, func(t *testing.T) {
-			plan := &planner.HashJoin{Left: leftScan(), Right: rightScan(), Type: tc.typ, LeftKeys: tc.keys, RightKeys: tc.keys, Residual: tc.residual}
-			var want []row
-			for _, l := range leftRows {
-				matched := false
-				for _, r := range rightRows {
-					ok := true
-					for _, k := range tc.keys {
-						if l[k] == nil || r[k] == nil || cmpValues(l[k], r[k]) != 0 {
-							ok = false
+		for _, buildLeft := range []bool{false, true} {
+			if buildLeft && tc.typ != planner.InnerJoin {
+				continue
+			}
+			name := tc.name
+			if buildLeft {
+				name += ", left built"
+			}
+			t.Run(name, func(t *testing.T) {
+				plan := &planner.HashJoin{Left: leftScan(), Right: rightScan(), Type: tc.typ, LeftKeys: tc.keys, RightKeys: tc.keys,
+					Residual: tc.residual, BuildLeft: buildLeft}
+				var want []row
+				for _, l := range leftRows {
+					matched := false
+					for _, r := range rightRows {
+						ok := true
+						for _, k := range tc.keys {
+							if l[k] == nil || r[k] == nil || cmpValues(l[k], r[k]) != 0 {
+								ok = false
+							}
+						}
+						if ok && tc.residual != nil {
+							if tc.keys == nil { // the cross join's residual is the same k = k
+								ok = l[cK] != nil && r[cK] != nil && l[cK].(int64) == r[cK].(int64)
+							} else {
+								ok = l[cI] != nil && r[cI] != nil && l[cI].(int64) < r[cI].(int64)
+							}
+						}
+						if ok {
+							matched = true
+							want = append(want, append(slices.Clone(l), r...))
 						}
 					}
-					if ok && tc.residual != nil {
-						if tc.keys == nil { // the cross join's residual is the same k = k
-							ok = l[cK] != nil && r[cK] != nil && l[cK].(int64) == r[cK].(int64)
-						} else {
-							ok = l[cI] != nil && r[cI] != nil && l[cI].(int64) < r[cI].(int64)
-						}
-					}
-					if ok {
-						matched = true
-						want = append(want, append(slices.Clone(l), r...))
+					if !matched && tc.typ == planner.LeftJoin {
+						want = append(want, append(slices.Clone(l), make(row, width)...))
 					}
 				}
-				if !matched && tc.typ == planner.LeftJoin {
-					want = append(want, append(slices.Clone(l), make(row, width)...))
+				if len(want) == 0 {
+					t.Fatal("the reference join is empty: the test data needs matches")
 				}
-			}
-			if len(want) == 0 {
-				t.Fatal("the reference join is empty: the test data needs matches")
-			}
-			runAll(t, plan, tt.store, func(t *testing.T, res runResult) {
-				equalRows(t, res.schema, sortedFormatted(res, res.rows), sortedFormatted(res, want))
+				runAll(t, plan, tt.store, func(t *testing.T, res runResult) {
+					equalRows(t, res.schema, sortedFormatted(res, res.rows), sortedFormatted(res, want))
+				})
 			})
-		})
+		}
 	}
 	t.Run("union of both", func(t *testing.T) {
 		plan := &planner.Union{Inputs: []planner.Node{leftScan(), rightScan()}}
