@@ -36,6 +36,15 @@ type hashJoinOp struct {
 	head    []int32 // per key group: its last build row, -1 for none
 	next    []int32 // per build row: the previous row of its group, -1 at the end
 
+	// The probe batch being joined: its rows' key groups, the next row and build row of its walk, and for a
+	// LEFT JOIN which rows found a pair.
+	cur     arrow.RecordBatch
+	groups  []int32
+	row     int
+	chain   int32
+	matched []bool
+	li, ri  []int32
+
 	ready []arrow.RecordBatch
 	out   output
 }
@@ -134,11 +143,20 @@ func (j *hashJoinOp) Next(ctx context.Context) (arrow.RecordBatch, error) {
 		}
 	}
 	for len(j.ready) == 0 {
-		b, err := j.probeIn.Next(ctx)
-		if err != nil {
-			return nil, err // io.EOF included
+		if j.cur == nil {
+			b, err := j.probeIn.Next(ctx)
+			if err != nil {
+				return nil, err // io.EOF included
+			}
+			if err := j.startProbe(b); err != nil {
+				return nil, err
+			}
+			continue
 		}
-		if err := j.probe(b); err != nil {
+		if err := ctx.Err(); err != nil {
+			return nil, interrupted(err)
+		}
+		if err := j.probeStep(); err != nil {
 			return nil, err
 		}
 	}
@@ -147,36 +165,63 @@ func (j *hashJoinOp) Next(ctx context.Context) (arrow.RecordBatch, error) {
 	return j.out.set(b), nil
 }
 
-// probe turns one left batch into output batches.
-func (j *hashJoinOp) probe(b arrow.RecordBatch) error {
+// startProbe looks up the groups of one probe batch; probeStep then walks them.
+func (j *hashJoinOp) startProbe(b arrow.RecordBatch) error {
 	n := int(b.NumRows())
 	if n == 0 {
 		return nil
 	}
-	var groups []int32
+	if cap(j.groups) < n {
+		j.groups = make([]int32, n)
+	}
+	j.groups = j.groups[:n]
 	if len(j.probeKeys) == 0 {
-		groups = make([]int32, n) // a cross join: every left row meets group 0, every build row
+		// A cross join: every probe row meets group 0, every build row.
+		fill := int32(0)
 		if len(j.head) == 0 {
-			for i := range groups {
-				groups[i] = -1
-			}
+			fill = -1
+		}
+		for i := range j.groups {
+			j.groups[i] = fill
 		}
 	} else {
 		keys := make([]arrow.Array, len(j.probeKeys))
 		for i, k := range j.probeKeys {
 			keys[i] = b.Column(k)
 		}
-		groups = j.table.lookup(keys, n)
+		copy(j.groups, j.table.lookup(keys, n))
 	}
-	var li, ri []int32
-	for i, g := range groups {
-		if g < 0 {
-			continue
+	b.Retain()
+	j.cur, j.row, j.chain = b, 0, -1
+	if j.node.Type == planner.LeftJoin {
+		j.matched = append(j.matched[:0], make([]bool, n)...)
+	}
+	return nil
+}
+
+// probeStep makes up to a batch of pairs of the current probe batch (a key with many build rows, or a cross
+// join, would otherwise make them all at once), filters them by the residual condition, and queues their rows;
+// at the end of the batch a LEFT JOIN adds its probe rows left without a pair.
+func (j *hashJoinOp) probeStep() error {
+	b := j.cur
+	n := len(j.groups)
+	li, ri := j.li[:0], j.ri[:0]
+	for len(li) < j.cfg.BatchSize && j.row < n {
+		if j.chain < 0 {
+			if g := j.groups[j.row]; g >= 0 {
+				j.chain = j.head[g]
+			}
+			if j.chain < 0 {
+				j.row++
+				continue
+			}
 		}
-		for r := j.head[g]; r >= 0; r = j.next[r] {
-			li, ri = append(li, int32(i)), append(ri, r)
+		li, ri = append(li, int32(j.row)), append(ri, j.chain)
+		if j.chain = j.next[j.chain]; j.chain < 0 {
+			j.row++
 		}
 	}
+	j.li, j.ri = li, ri
 	if j.residual != nil && len(li) > 0 {
 		cand, err := j.pairs(b, li, ri)
 		if err != nil {
@@ -198,13 +243,14 @@ func (j *hashJoinOp) probe(b arrow.RecordBatch) error {
 		li, ri = li[:k], ri[:k]
 	}
 	if j.node.Type == planner.LeftJoin {
-		matched := make([]bool, n)
 		for _, i := range li {
-			matched[i] = true
+			j.matched[i] = true
 		}
-		for i, m := range matched {
-			if !m {
-				li, ri = append(li, int32(i)), append(ri, -1)
+		if j.row == n {
+			for i, m := range j.matched {
+				if !m {
+					li, ri = append(li, int32(i)), append(ri, -1)
+				}
 			}
 		}
 	}
@@ -215,6 +261,10 @@ func (j *hashJoinOp) probe(b arrow.RecordBatch) error {
 			return err
 		}
 		j.ready = append(j.ready, out)
+	}
+	if j.row == n {
+		j.cur.Release()
+		j.cur = nil
 	}
 	return nil
 }
@@ -267,6 +317,10 @@ func takeRows(ec *evalCtx, b arrow.RecordBatch, idx []int32) (arrow.RecordBatch,
 }
 
 func (j *hashJoinOp) Close() error {
+	if j.cur != nil {
+		j.cur.Release()
+		j.cur = nil
+	}
 	charge(j.cfg.Mem, -j.charged)
 	j.charged = 0
 	j.out.release()
