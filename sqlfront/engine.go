@@ -8,6 +8,7 @@ import (
 	"runtime/debug"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/apache/arrow-go/v18/arrow"
@@ -49,7 +50,11 @@ type Engine struct {
 	// compactMu lets one compaction pass run at a time; jobs records them for system.jobs.
 	compactMu sync.Mutex
 	jobs      jobLog
+	running   atomic.Int64 // statements being executed
 }
+
+// Running returns how many statements are being executed.
+func (e *Engine) Running() int64 { return e.running.Load() }
 
 // NewEngine returns an engine over a catalog and a data store.
 func NewEngine(cfg Config) *Engine {
@@ -102,6 +107,8 @@ func (r *Result) Release() {
 // Execute parses and runs one statement. Errors are MySQL errors (vitess sqlerror.SQLError) with the number and
 // SQLSTATE a MySQL client expects; a failed statement changes nothing.
 func (e *Engine) Execute(ctx context.Context, sess *Session, sql string) (res *Result, err error) {
+	e.running.Add(1)
+	defer e.running.Add(-1)
 	defer func() {
 		// A bug in planning must fail its statement, not the server: operators recover on their own, the rest
 		// of the statement's path here.

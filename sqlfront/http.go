@@ -95,6 +95,9 @@ func decodeSQLRequest(contentType, body []byte) (string, error) {
 	return string(body), nil
 }
 
+// clientCheckInterval is how often a running statement checks that its HTTP client is still connected.
+const clientCheckInterval = 100 * time.Millisecond
+
 func (h *HTTPServer) sql(ctx *fasthttp.RequestCtx) {
 	format := string(ctx.QueryArgs().Peek("format"))
 	switch format {
@@ -108,12 +111,17 @@ func (h *HTTPServer) sql(ctx *fasthttp.RequestCtx) {
 		writeError(ctx, fasthttp.StatusBadRequest, err)
 		return
 	}
-	qctx := context.Context(ctx)
+	qctx, cancel := context.WithCancel(context.Context(ctx))
+	defer cancel()
 	if h.cfg.QueryTimeout > 0 {
-		var cancel context.CancelFunc
-		qctx, cancel = context.WithTimeout(qctx, h.cfg.QueryTimeout)
-		defer cancel()
+		var stop context.CancelFunc
+		qctx, stop = context.WithTimeout(qctx, h.cfg.QueryTimeout)
+		defer stop()
 	}
+	// A client that hangs up will never read the answer: its query stops (error 1317) instead of running on.
+	done := make(chan struct{})
+	defer close(done)
+	clientGone(ctx.Conn(), clientCheckInterval, done, cancel)
 	sess := &Session{Schema: string(ctx.QueryArgs().Peek("schema"))}
 	res, err := h.engine.Execute(qctx, sess, query)
 	if err != nil {

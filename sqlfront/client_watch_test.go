@@ -1,0 +1,67 @@
+package sqlfront_test
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"runtime"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/vcubedb/vcube/internal/node"
+)
+
+// TestQueryStopsWhenClientHangsUp: a long query whose HTTP client closes the connection stops, instead of
+// running to its end for nobody; the server keeps answering.
+func TestQueryStopsWhenClientHangsUp(t *testing.T) {
+	if runtime.GOOS != "linux" {
+		t.Skip("the client watch peeks at sockets the Linux way")
+	}
+	n, err := node.Open(context.Background(), node.Config{DataDir: t.TempDir(), CompactionInterval: -1})
+	require.NoError(t, err)
+	defer n.Close()
+	require.NoError(t, n.ServeHTTP("127.0.0.1:0"))
+	run(t, n, "CREATE SCHEMA w")
+	run(t, n, "CREATE TABLE w.t (x bigint)")
+	var vals []string
+	for i := 0; i < 2000; i++ {
+		vals = append(vals, fmt.Sprintf("(%d)", i))
+	}
+	run(t, n, "INSERT INTO w.t VALUES "+strings.Join(vals, ", "))
+
+	// 8 billion triples, none of which passes: far more work than the wait below allows, answered by one row.
+	conn, err := net.Dial("tcp", n.HTTPAddr())
+	require.NoError(t, err)
+	query := "SELECT COUNT(*) FROM w.t a, w.t b, w.t c WHERE a.x + b.x + c.x = -1"
+	_, err = fmt.Fprintf(conn, "POST /v1/sql HTTP/1.1\r\nHost: x\r\nContent-Type: text/plain\r\nContent-Length: %d\r\n\r\n%s", len(query), query)
+	require.NoError(t, err)
+	waitFor(t, "the query to start", func() bool { return n.Engine.Running() == 1 })
+	require.NoError(t, conn.Close())
+	waitFor(t, "the query to stop after its client left", func() bool { return n.Engine.Running() == 0 })
+
+	resp, err := http.Post("http://"+n.HTTPAddr()+"/v1/sql", "text/plain", strings.NewReader("SELECT COUNT(*) FROM w.t"))
+	require.NoError(t, err)
+	body, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	assert.Equal(t, http.StatusOK, resp.StatusCode)
+	assert.Contains(t, string(body), "2000")
+}
+
+// waitFor polls cond until it holds, failing the test after 30 s (far longer than it should ever take: the
+// point is that it happens, not how fast).
+func waitFor(t *testing.T, what string, cond func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(30 * time.Second)
+	for !cond() {
+		if time.Now().After(deadline) {
+			t.Fatalf("timed out waiting for %s", what)
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+}
