@@ -327,9 +327,16 @@ func (b *selectBinder) joinPlan(below []planner.Expr, where planner.Expr) (plann
 		}
 		// The hash table holds the smaller input: the right one unless the left is estimated smaller (an inner
 		// join only: a LEFT JOIN must stream its left input to find the rows without a match).
-		if src.join == planner.InnerJoin && estimateRows(join.Left) < estimateRows(join.Right) {
+		le, re := estimateRows(join.Left), estimateRows(join.Right)
+		if src.join == planner.InnerJoin && le < re {
 			join.BuildLeft = true
 		}
+		side := "right"
+		if join.BuildLeft {
+			side = "left"
+		}
+		note(b.ctx, "join", "%s join of %s on [%s]: builds the %s input (estimated %d rows left, %d right)",
+			src.join, src.rel.alias, strings.Join(join.On, ", "), side, le, re)
 		node, width = join, width+len(plan.Fields())
 		if len(after) > 0 {
 			node = &planner.Filter{Input: node, Predicate: remapColumns(andAll(after), remap)}

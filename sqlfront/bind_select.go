@@ -3,6 +3,7 @@ package sqlfront
 import (
 	"cmp"
 	"context"
+	"fmt"
 	"slices"
 	"strconv"
 	"strings"
@@ -195,6 +196,7 @@ func (b *selectBinder) bind(sel *sqlparser.Select) (planner.Node, error) {
 		// Rows of a plain read need nothing from each other: every chunk is filtered and projected on its own,
 		// in parallel.
 		node = &planner.Merge{Input: proj, Parallel: b.engine.parallelism()}
+		note(b.ctx, "parallel", "a plain read of %d chunks: each filtered and projected on its own under a Merge", len(scan.Chunks))
 	}
 	if sel.Distinct {
 		if len(hidden) > 0 {
@@ -218,6 +220,7 @@ func (b *selectBinder) bind(sel *sqlparser.Select) (planner.Node, error) {
 		}
 		if s, ok := node.(*planner.Sort); ok && count > 0 {
 			s.Limit = offset + count // top-k: only the rows the LIMIT keeps are ordered
+			note(b.ctx, "sort", "top-k: ORDER BY with LIMIT keeps the first %d row(s) in a bounded heap", s.Limit)
 		}
 		if offset > 0 {
 			node = &planner.SkipRows{Input: node, N: offset}
@@ -243,21 +246,34 @@ func (b *selectBinder) bind(sel *sqlparser.Select) (planner.Node, error) {
 // and merges the groups' states (FinalHashAggregate); a single chunk needs one Full aggregate.
 func (b *selectBinder) aggregateStages(a *planner.Aggregate, scan *planner.Scan, groups []planner.Expr, ranges []planner.ColumnRange) planner.Node {
 	if scan == nil {
+		note(b.ctx, "aggregate", "FullHashAggregate: the input is not a plain table read")
 		return a
 	}
 	for _, ag := range a.Aggs {
 		if ag.Distinct {
-			return a // the distinct values of a group are known in one place only
+			// The distinct values of a group are known in one place only.
+			note(b.ctx, "aggregate", "FullHashAggregate: %s needs every value of a group in one place", ag.String())
+			return a
 		}
 	}
-	if len(groups) > 0 && b.sortedOnGroups(b.index, groups, ranges) {
+	switch {
+	case len(groups) == 0:
+		note(b.ctx, "aggregate", "Hash: no GROUP BY, one group")
+	case b.sortedOnGroups(b.index, groups, ranges):
 		a.Strategy = planner.Inplace
+		note(b.ctx, "aggregate", "Inplace: the group keys lead index %s's key (%s) once columns an equality fixes are skipped, so each chunk is sorted on them",
+			b.index.Name, strings.Join(b.index.Columns, ", "))
+	default:
+		note(b.ctx, "aggregate", "Hash: the group keys are not a prefix of index %s's key (%s)", b.index.Name, strings.Join(b.index.Columns, ", "))
 	}
 	if len(scan.Chunks) < 2 {
+		note(b.ctx, "aggregate", "one stage (Full): %d chunk(s) to read", len(scan.Chunks))
 		return a
 	}
 	partial, final := planner.SplitAggregate(a)
 	final.Input = &planner.Merge{Input: partial, Parallel: b.engine.parallelism()}
+	note(b.ctx, "aggregate", "Partial per chunk under a Merge (%d chunks, read in parallel), FinalHashAggregate over their states",
+		len(scan.Chunks))
 	return final
 }
 
@@ -370,6 +386,20 @@ func (b *selectBinder) chooseIndex(used map[int]bool, ranges []planner.ColumnRan
 	if best == nil {
 		return etcdmeta.Index{}, nil
 	}
+	why := "the only index"
+	switch {
+	case len(b.table.Indexes) > 1 && len(b.table.UniqueKey) > 0:
+		why = "a UNIQUE KEY table reads its default index"
+	case best.aggregate:
+		why = "an aggregate index answers the query from rolled-up rows"
+	case best.inplace:
+		why = "its order lets the aggregate run Inplace"
+	case best.prefix > 0:
+		why = fmt.Sprintf("the filters constrain the first %d column(s) of its key", best.prefix)
+	case len(b.table.Indexes) > 1:
+		why = fmt.Sprintf("no index serves better; it has the fewest rows (%d)", best.rows)
+	}
+	note(b.ctx, "index", "%s.%s reads %s: %s", b.table.Schema, b.table.Name, best.ix.Name, why)
 	return best.ix, best.stored
 }
 
@@ -668,9 +698,13 @@ func (b *selectBinder) scan(exprs []planner.Expr, ranges []planner.ColumnRange, 
 		}
 		s.Chunks = append(s.Chunks, planner.Chunk{ID: c.ID, File: c.File, Rows: c.Rows})
 	}
+	if len(ranges) > 0 {
+		note(b.ctx, "pruning", "%s.%s: the filters' ranges leave %d of %d chunks", b.table.Schema, b.table.Name, len(s.Chunks), len(s.Chunks)+s.ChunksPruned)
+	}
 	if !unique || len(s.Chunks) < 2 {
 		return s, remap
 	}
+	note(b.ctx, "unique key", "%s.%s has chunks compaction has not merged: LastRowByUniqueKey merges its %d files on read", b.table.Schema, b.table.Name, len(s.Chunks))
 	lr := &planner.LastRowByUniqueKey{Input: s, Prefix: len(b.table.UniqueKey), Seq: -1}
 	for _, name := range ix.Columns {
 		lr.Key = append(lr.Key, b.scope.index(name))

@@ -135,6 +135,11 @@ func (e *Engine) Execute(ctx context.Context, sess *Session, sql string) (res *R
 			return nil, sqlerr.New(sqlerr.NoSuchTable, "Table '%s.%s' doesn't exist", schema, m[2])
 		}
 	}
+	if loc := explainVerbose.FindStringIndex(sql); loc != nil {
+		// EXPLAIN VERBOSE, which vitess does not parse: the plan and the rules that shaped it.
+		ctx = context.WithValue(ctx, verboseExplainKey{}, true)
+		sql = "EXPLAIN " + sql[loc[1]:]
+	}
 	if loc := explainAnalyzeJSON.FindStringIndex(sql); loc != nil {
 		// EXPLAIN ANALYZE FORMAT=JSON, which vitess does not parse: the statement is run as EXPLAIN ANALYZE and
 		// answered in JSON.
@@ -206,6 +211,11 @@ var explainAnalyzeJSON = regexp.MustCompile(`(?i)^\s*EXPLAIN\s+ANALYZE\s+FORMAT\
 
 type jsonExplainKey struct{}
 
+// explainVerbose matches the head of EXPLAIN VERBOSE.
+var explainVerbose = regexp.MustCompile(`(?i)^\s*EXPLAIN\s+VERBOSE\s+`)
+
+type verboseExplainKey struct{}
+
 // showPartitions matches SHOW PARTITIONS FROM [schema.]table with plain identifiers.
 var showPartitions = regexp.MustCompile(`(?i)^\s*SHOW\s+PARTITIONS\s+FROM\s+(?:([A-Za-z0-9_]+)\.)?([A-Za-z0-9_]+)\s*;?\s*$`)
 
@@ -254,6 +264,7 @@ func (e *Engine) plan(ctx context.Context, sess *Session, snap *etcdmeta.Snapsho
 
 // bindQuery binds a SELECT or a UNION of them (also as a derived table) into an unnumbered plan.
 func (e *Engine) bindQuery(ctx context.Context, sess *Session, snap *etcdmeta.Snapshot, stmt sqlparser.TableStatement) (planner.Node, error) {
+	ctx = withPlanNotes(ctx)
 	if ctx.Value(subqueryKey{}) == nil {
 		ctx = withSubqueries(ctx, &subqueryEnv{e: e, sess: sess, snap: snap})
 		ctx = context.WithValue(ctx, statementTimeKey{}, time.Now())
@@ -277,13 +288,18 @@ func (e *Engine) explain(ctx context.Context, sess *Session, s *sqlparser.Explai
 	e.files.RLock()
 	defer e.files.RUnlock()
 	snap := e.cfg.Catalog.Snapshot()
+	ctx = withPlanNotes(ctx)
 	plan, err := e.plan(ctx, sess, snap, sel)
 	if err != nil {
 		return nil, err
 	}
 	switch s.Type {
 	case sqlparser.EmptyType, sqlparser.TreeType, sqlparser.TraditionalType:
-		return textResult([]string{"logical plan"}, [][]string{{planner.Explain(plan, nil)}}), nil
+		text := planner.Explain(plan, nil)
+		if verbose, _ := ctx.Value(verboseExplainKey{}).(bool); verbose {
+			text = verboseExplain(text, planNotesOf(ctx))
+		}
+		return textResult([]string{"logical plan"}, [][]string{{text}}), nil
 	case sqlparser.JSONType:
 		return textResult([]string{"logical plan"}, [][]string{{planner.ExplainJSON(plan, nil)}}), nil
 	case sqlparser.AnalyzeType:

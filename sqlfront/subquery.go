@@ -68,6 +68,7 @@ func runSubquery(ctx context.Context, sub *sqlparser.Subquery, maxRows int) ([]p
 			rows = append(rows, row)
 		}
 	}
+	note(ctx, "subquery", "(%s) does not refer to the outer query: ran once, %d row(s), bound as constants", sqlparser.String(sub.Select), len(rows))
 	return plan.Fields(), rows, nil
 }
 
