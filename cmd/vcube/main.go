@@ -17,6 +17,7 @@ import (
 
 	"github.com/vcubedb/vcube/internal/node"
 	"github.com/vcubedb/vcube/sqlfront"
+	"github.com/vcubedb/vcube/vexec"
 )
 
 const usage = `vcube: a MySQL-compatible analytical store for rollups
@@ -65,6 +66,7 @@ func serve(args []string, stderr io.Writer) int {
 		"rows at which compaction splits a partition")
 	importRows := fs.Int("import-batch-rows", sqlfront.DefaultImportBatchRows,
 		"rows a CSV import gathers before sorting and writing them; bounds import memory (about 2 x this many rows)")
+	batchSize := fs.Int("batch-size", vexec.DefaultBatchSize, "rows per batch the executor passes between operators")
 	cacheSize := byteSize(node.DefaultColumnCacheBytes)
 	fs.Var(&cacheSize, "column-cache-size", "memory for decoded column chunks that warm queries reuse (e.g. 512MiB, 2GiB); 0 disables the cache")
 	memLimit := byteSize(DefaultQueryMemoryLimit)
@@ -74,7 +76,12 @@ func serve(args []string, stderr io.Writer) int {
 	}
 	log := slog.New(slog.NewTextHandler(stderr, nil))
 	cfg := node.Config{DataDir: *dataDir, QueryTimeout: *queryTimeout, ImportBatchRows: *importRows,
-		PartitionSplitThreshold: *splitRows, ColumnCacheBytes: int64(cacheSize), QueryMemoryLimit: int64(memLimit)}
+		PartitionSplitThreshold: *splitRows, ColumnCacheBytes: int64(cacheSize), QueryMemoryLimit: int64(memLimit),
+		BatchSize: *batchSize}
+	if *batchSize < 1 || *batchSize > 1<<20 {
+		fmt.Fprintf(stderr, "vcube: --batch-size must be between 1 and 1048576, not %d\n", *batchSize)
+		return 2
+	}
 	if cacheSize == 0 {
 		cfg.ColumnCacheBytes = -1
 	}
