@@ -8,7 +8,7 @@
 // merges sorted chunk files into new ones cut between keys.
 //
 // The layout is <Dir()>/t<table id, 16 hex digits>/c<chunk id, 16 hex digits>.parquet. Column names in a file are
-// the SQL column names; every column is optional (nullable) and zstd-compressed; strings are dictionary-encoded.
+// the SQL column names; every column is optional (nullable) and snappy-compressed; strings are dictionary-encoded.
 // Which files exist, and what their columns are, is the catalog's business: the engine passes it in, so this
 // package imports neither etcd, nor the SQL parser, nor any other vcube package except internal/sqltype and
 // internal/sqlerr (internal/layout_test.go keeps it so).
