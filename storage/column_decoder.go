@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"math"
+	mbits "math/bits"
 	"unsafe"
 
 	"github.com/apache/arrow-go/v18/arrow"
@@ -93,13 +94,7 @@ func (c *columnCursor) read(n int) (arrow.Array, error) {
 		var defs []byte
 		if c.defs != nil {
 			defs = c.defs[c.pos : c.pos+k]
-			for i, l := range defs {
-				if l == c.maxDef {
-					bitutil.SetBit(bits, at+i)
-				} else {
-					nulls++
-				}
-			}
+			nulls += setValidity(bits, at, defs, c.maxDef)
 		} else {
 			bitutil.SetBitsTo(bits, int64(at), int64(k), true)
 		}
@@ -125,6 +120,39 @@ func (c *columnCursor) read(n int) (arrow.Array, error) {
 		valid.Release() // the array holds its own reference
 	}
 	return arr, nil
+}
+
+// setValidity sets the validity bits of rows [at, at+len(defs)) from their definition levels (a value where the
+// level is maxDef) in bits, which are clear there, and returns how many rows are NULL. Whole bytes are composed
+// eight levels at a time rather than bit by bit.
+func setValidity(bits []byte, at int, defs []byte, maxDef byte) (nulls int) {
+	i := 0
+	for ; i < len(defs) && (at+i)%8 != 0; i++ {
+		if defs[i] == maxDef {
+			bitutil.SetBit(bits, at+i)
+		} else {
+			nulls++
+		}
+	}
+	for ; i+8 <= len(defs); i += 8 {
+		d := defs[i : i+8 : i+8]
+		var b byte
+		for j, l := range d {
+			if l == maxDef {
+				b |= 1 << j
+			}
+		}
+		bits[(at+i)>>3] = b
+		nulls += 8 - mbits.OnesCount8(b)
+	}
+	for ; i < len(defs); i++ {
+		if defs[i] == maxDef {
+			bitutil.SetBit(bits, at+i)
+		} else {
+			nulls++
+		}
+	}
+	return nulls
 }
 
 // nextPage moves to the next page holding rows, opening the next column chunk when one runs out.
