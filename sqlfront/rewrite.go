@@ -94,8 +94,8 @@ func rewriteDialect(sql string) string {
 			edits = append(edits, sqlEdit{at: at, end: at, text: "COLLATE " + collation + " "},
 				sqlEdit{at: t.start, end: toks[i+1].end})
 			i++
-		case "":
 		default:
+			// x::type: the tokenizer reads "::type" as one token.
 			if !strings.HasPrefix(t.val, "::") || len(t.val) < 3 || i == 0 {
 				continue
 			}
