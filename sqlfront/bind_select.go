@@ -543,13 +543,7 @@ func (b *selectBinder) bindOrderBy(order sqlparser.OrderBy, items []selectItem, 
 	ob := &exprBinder{ctx: b.ctx, scope: b.scope, agg: agg, clause: "order clause"}
 	for _, o := range order {
 		col := -1
-		desc := o.Direction == sqlparser.DescOrder
-		// MySQL orders NULL below every value: first ascending, last descending; NULLS FIRST | LAST says otherwise.
-		nullsFirst := !desc
-		if c, ok := o.Expr.(*sqlparser.CollateExpr); ok && (c.Collation == collateNullsFirst || c.Collation == collateNullsLast) {
-			o = &sqlparser.Order{Expr: c.Expr, Direction: o.Direction}
-			nullsFirst = c.Collation == collateNullsFirst
-		}
+		o, desc, nullsFirst := orderDirection(o)
 		if n, ok := ordinal(o.Expr); ok {
 			if n < 1 || n > len(items) {
 				return nil, nil, sqlerr.New(sqlerr.BadField, "Unknown column '%d' in 'order clause'", n)
@@ -594,6 +588,19 @@ func (b *selectBinder) bindOrderBy(order sqlparser.OrderBy, items []selectItem, 
 		keys = append(keys, planner.SortKey{Column: col, Desc: desc, NullsFirst: nullsFirst})
 	}
 	return keys, hidden, nil
+}
+
+// orderDirection reads one ORDER BY item: its expression (without the NULLS FIRST | LAST marker rewriteDialect
+// puts there), its direction, and where NULLs go: MySQL orders NULL below every value (first ascending, last
+// descending) unless NULLS FIRST | LAST says otherwise.
+func orderDirection(o *sqlparser.Order) (*sqlparser.Order, bool, bool) {
+	desc := o.Direction == sqlparser.DescOrder
+	nullsFirst := !desc
+	if c, ok := o.Expr.(*sqlparser.CollateExpr); ok && (c.Collation == collateNullsFirst || c.Collation == collateNullsLast) {
+		o = &sqlparser.Order{Expr: c.Expr, Direction: o.Direction}
+		nullsFirst = c.Collation == collateNullsFirst
+	}
+	return o, desc, nullsFirst
 }
 
 func ordinal(e sqlparser.Expr) (int, bool) {

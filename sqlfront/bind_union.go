@@ -62,12 +62,7 @@ func (e *Engine) bindUnion(ctx context.Context, sess *Session, snap *etcdmeta.Sn
 		s := &planner.Sort{Input: node}
 		for _, o := range u.OrderBy {
 			col := -1
-			desc := o.Direction == sqlparser.DescOrder
-			nullsFirst := !desc
-			if c, ok := o.Expr.(*sqlparser.CollateExpr); ok && (c.Collation == collateNullsFirst || c.Collation == collateNullsLast) {
-				o = &sqlparser.Order{Expr: c.Expr, Direction: o.Direction}
-				nullsFirst = c.Collation == collateNullsFirst
-			}
+			o, desc, nullsFirst := orderDirection(o)
 			if n, ok := ordinal(o.Expr); ok {
 				if n < 1 || n > len(fields) {
 					return nil, sqlerr.New(sqlerr.BadField, "Unknown column '%d' in 'order clause'", n)

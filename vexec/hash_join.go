@@ -78,18 +78,9 @@ func (j *hashJoinOp) Open(ctx context.Context) error {
 }
 
 func (j *hashJoinOp) buildSide(ctx context.Context) error {
-	var batches []arrow.RecordBatch
-	for {
-		b, err := j.buildIn.Next(ctx)
-		if err == io.EOF {
-			break
-		}
-		if err != nil {
-			releaseBatches(batches)
-			return err
-		}
-		b.Retain()
-		batches = append(batches, b)
+	batches, err := collect(ctx, j.buildIn)
+	if err != nil {
+		return err
 	}
 	all, err := sqltype.ConcatBatches(j.cfg.Mem, j.buildSchema, batches)
 	releaseBatches(batches)

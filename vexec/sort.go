@@ -52,23 +52,11 @@ func (s *sortOp) sortAll(ctx context.Context) error {
 		return s.topRows(ctx)
 	}
 	schema := planner.Schema(s.node)
-	var batches []arrow.RecordBatch
-	defer func() {
-		for _, b := range batches {
-			b.Release()
-		}
-	}()
-	for {
-		b, err := s.input.Next(ctx)
-		if err == io.EOF {
-			break
-		}
-		if err != nil {
-			return err
-		}
-		b.Retain()
-		batches = append(batches, b)
+	batches, err := collect(ctx, s.input)
+	if err != nil {
+		return err
 	}
+	defer releaseBatches(batches)
 	all, err := sqltype.ConcatBatches(s.cfg.Mem, schema, batches)
 	if err != nil {
 		return err
@@ -107,6 +95,23 @@ func (s *sortOp) Close() error {
 		s.sorted = nil
 	}
 	return s.input.Close()
+}
+
+// collect reads all of an operator's batches, retained for the caller (who releases them).
+func collect(ctx context.Context, in Operator) ([]arrow.RecordBatch, error) {
+	var batches []arrow.RecordBatch
+	for {
+		b, err := in.Next(ctx)
+		if err == io.EOF {
+			return batches, nil
+		}
+		if err != nil {
+			releaseBatches(batches)
+			return nil, err
+		}
+		b.Retain()
+		batches = append(batches, b)
+	}
 }
 
 // topRows keeps only the first Limit rows by the keys while it reads: rows gather until there are twice the
