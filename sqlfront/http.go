@@ -30,6 +30,11 @@ type HTTPServer struct {
 	engine *Engine
 	cfg    HTTPConfig
 	srv    *fasthttp.Server
+	// base is every statement's parent context, cancelled by Shutdown. Statements do not derive from the
+	// fasthttp.RequestCtx: fasthttp reuses it once the handler returns, and the client watch may cancel a
+	// statement's context from another goroutine.
+	base     context.Context
+	stopBase context.CancelFunc
 }
 
 // NewHTTPServer returns a server for an engine.
@@ -38,6 +43,7 @@ func NewHTTPServer(e *Engine, cfg HTTPConfig) *HTTPServer {
 		cfg.MaxBodyBytes = 64 << 20
 	}
 	h := &HTTPServer{engine: e, cfg: cfg}
+	h.base, h.stopBase = context.WithCancel(context.Background())
 	h.srv = &fasthttp.Server{
 		Handler:            h.handle,
 		Name:               "vcube",
@@ -52,8 +58,12 @@ func NewHTTPServer(e *Engine, cfg HTTPConfig) *HTTPServer {
 // Serve answers requests on ln until Shutdown.
 func (h *HTTPServer) Serve(ln net.Listener) error { return h.srv.Serve(ln) }
 
-// Shutdown stops accepting connections and waits for requests in flight to finish or ctx to end.
-func (h *HTTPServer) Shutdown(ctx context.Context) error { return h.srv.ShutdownWithContext(ctx) }
+// Shutdown stops accepting connections, interrupts the statements in flight, and waits for their requests to
+// finish or ctx to end.
+func (h *HTTPServer) Shutdown(ctx context.Context) error {
+	h.stopBase()
+	return h.srv.ShutdownWithContext(ctx)
+}
 
 func (h *HTTPServer) handle(ctx *fasthttp.RequestCtx) {
 	switch string(ctx.Path()) {
@@ -111,7 +121,7 @@ func (h *HTTPServer) sql(ctx *fasthttp.RequestCtx) {
 		writeError(ctx, fasthttp.StatusBadRequest, err)
 		return
 	}
-	qctx, cancel := context.WithCancel(context.Context(ctx))
+	qctx, cancel := context.WithCancel(h.base)
 	defer cancel()
 	if h.cfg.QueryTimeout > 0 {
 		var stop context.CancelFunc
