@@ -129,10 +129,10 @@ func (b *exprBinder) bindAbove(e sqlparser.Expr) (planner.Expr, error) {
 	if _, isLit := e.(*sqlparser.Literal); !isLit && !containsAggregation(e) {
 		below := &exprBinder{ctx: b.ctx, scope: b.scope, clause: b.clause}
 		if bound, err := below.bindNode(e); err == nil {
-			key := bound.String()
+			key := exprKey(bound)
 			for i, g := range b.agg.groups {
-				if g.String() == key {
-					return &planner.ColumnRef{Index: i, Name: key, T: g.Type()}, nil
+				if exprKey(g) == key {
+					return &planner.ColumnRef{Index: i, Name: bound.String(), T: g.Type()}, nil
 				}
 			}
 			if col, ok := e.(*sqlparser.ColName); ok {
@@ -189,14 +189,14 @@ func (b *exprBinder) bindAggregate(e sqlparser.Expr) (planner.Expr, error) {
 		}
 		call.Arg, call.T = aggregateTypes(fn, bound)
 	}
-	key := call.String()
+	key := exprKey(call)
 	for i, a := range b.agg.aggs {
-		if a.String() == key {
-			return &planner.ColumnRef{Index: len(b.agg.groups) + i, Name: key, T: a.T}, nil
+		if exprKey(a) == key {
+			return &planner.ColumnRef{Index: len(b.agg.groups) + i, Name: call.String(), T: a.T}, nil
 		}
 	}
 	b.agg.aggs = append(b.agg.aggs, call)
-	return &planner.ColumnRef{Index: len(b.agg.groups) + len(b.agg.aggs) - 1, Name: key, T: call.T}, nil
+	return &planner.ColumnRef{Index: len(b.agg.groups) + len(b.agg.aggs) - 1, Name: call.String(), T: call.T}, nil
 }
 
 // aggregateTypes coerces an aggregate's argument and gives its result type, as MySQL types them (AVG of exact
@@ -779,4 +779,38 @@ func mustFloat(s string) float64 {
 		return 0
 	}
 	return f
+}
+
+// exprKey identifies a bound expression for matching (a select item against a group key, an aggregate used
+// twice): its text with every column written by position, since two tables of a join may have columns of one name.
+func exprKey(e planner.Expr) string {
+	switch e := e.(type) {
+	case *planner.ColumnRef:
+		return "#" + strconv.Itoa(e.Index)
+	case *planner.Call:
+		var b strings.Builder
+		b.WriteString(e.Func)
+		if e.Negate {
+			b.WriteString(" not")
+		}
+		b.WriteString("(")
+		for i, a := range e.Args {
+			if i > 0 {
+				b.WriteString(", ")
+			}
+			b.WriteString(exprKey(a))
+		}
+		b.WriteString("):" + e.T.String())
+		return b.String()
+	case *planner.AggCall:
+		arg := "*"
+		if e.Arg != nil {
+			arg = exprKey(e.Arg)
+		}
+		if e.Distinct {
+			arg = "distinct " + arg
+		}
+		return e.Func + "(" + arg + ")"
+	}
+	return e.String()
 }

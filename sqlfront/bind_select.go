@@ -32,6 +32,8 @@ type selectBinder struct {
 	index   etcdmeta.Index // the index the scan reads, once chosen
 	virtual planner.Node   // the plan of a single FROM item that is not a stored table: a system table or a derived table
 	sources []*source      // the FROM items of a join
+	// filterCols are the table columns WHERE reads, which an aggregate index must have among its key columns.
+	filterCols map[int]bool
 }
 
 // selectItem is one visible column of the select list.
@@ -157,6 +159,10 @@ func (b *selectBinder) bind(sel *sqlparser.Select) (planner.Node, error) {
 		}
 		where = nil // pushed to the relations and joins
 	default:
+		b.filterCols = map[int]bool{}
+		if where != nil {
+			collectColumns(where, b.filterCols)
+		}
 		node, remap = b.scan(below, scanRanges(where), agg)
 	}
 	scan, _ := node.(*planner.Scan) // a table read whose chunks may be aggregated one by one
@@ -359,7 +365,7 @@ func (b *selectBinder) chooseIndex(used map[int]bool, ranges []planner.ColumnRan
 		}
 		c := &candidate{ix: ix, stored: b.storedColumns(ix), rows: rowsOf[ix.ID]}
 		if ix.Aggregate {
-			if !b.aggregateIndexServes(c.stored, used, agg) {
+			if !b.aggregateIndexServes(ix, c.stored, used, agg) {
 				continue
 			}
 			c.aggregate = true
@@ -422,15 +428,34 @@ func (b *selectBinder) storedColumns(ix etcdmeta.Index) []int {
 }
 
 // aggregateIndexServes reports whether an aggregate index, storing the table columns stored, answers a query
-// exactly: every column the query reads is stored, and every aggregate is the roll-up's own function over a
-// rolled-up column (a SUM of sums, a MIN of minimums, a MAX of maximums). COUNT and AVG cannot be answered:
+// exactly: every column the query reads is stored, filters and group keys read only its key columns, and every
+// aggregate is the roll-up's own function over a rolled-up column (a SUM of sums, a MIN of minimums, a MAX of
+// maximums). COUNT and AVG cannot be answered:
 // a rolled-up row no longer says how many rows it stands for.
-func (b *selectBinder) aggregateIndexServes(stored []int, used map[int]bool, agg *aggScope) bool {
+func (b *selectBinder) aggregateIndexServes(ix etcdmeta.Index, stored []int, used map[int]bool, agg *aggScope) bool {
 	if agg == nil {
 		return false
 	}
 	for c := range used {
 		if !slices.Contains(stored, c) {
+			return false
+		}
+	}
+	// Filters and group keys see a rolled-up row's key columns as the rows' own, but its AGGREGATIONS columns
+	// only as sums (or minimums, maximums) of them: those may appear in the matching aggregates and nowhere else.
+	keys := map[int]bool{}
+	for _, name := range ix.Columns {
+		keys[b.scope.index(name)] = true
+	}
+	outside := map[int]bool{}
+	for c := range b.filterCols {
+		outside[c] = true
+	}
+	for _, g := range agg.groups {
+		collectColumns(g, outside)
+	}
+	for c := range outside {
+		if !keys[c] {
 			return false
 		}
 	}
@@ -552,7 +577,7 @@ func (b *selectBinder) bindOrderBy(order sqlparser.OrderBy, items []selectItem, 
 		} else if c, ok := o.Expr.(*sqlparser.ColName); ok && c.Qualifier.IsEmpty() {
 			for i, it := range items {
 				if strings.EqualFold(it.name, c.Name.String()) {
-					if col >= 0 && items[col].expr.String() != it.expr.String() {
+					if col >= 0 && exprKey(items[col].expr) != exprKey(it.expr) {
 						return nil, nil, sqlerr.New(sqlerr.NonUniq, "Column '%s' in order clause is ambiguous", c.Name.String())
 					}
 					if col < 0 {
@@ -566,16 +591,16 @@ func (b *selectBinder) bindOrderBy(order sqlparser.OrderBy, items []selectItem, 
 			if err != nil {
 				return nil, nil, err
 			}
-			key := e.String()
+			key := exprKey(e)
 			for i, it := range items {
-				if it.expr.String() == key {
+				if exprKey(it.expr) == key {
 					col = i
 					break
 				}
 			}
 			if col < 0 {
 				for i, h := range hidden {
-					if h.String() == key {
+					if exprKey(h) == key {
 						col = len(items) + i
 					}
 				}
