@@ -4,7 +4,7 @@ BIN     := bin/vcube
 DATADIR ?= ./.vcube
 ADDR    ?= 127.0.0.1:3030
 
-.PHONY: all build serve test test-short vet fmt conformance conformance-http clean
+.PHONY: all build serve test test-short vet fmt conformance conformance-http differential clean
 
 all: build
 
@@ -51,6 +51,26 @@ conformance-http: build
 	  [ -n "$$a" ] && curl -fsS "http://$$a/healthz" >/dev/null 2>&1 && addr=$$a; \
 	done; \
 	./$(BIN) conformance --target "http://$$addr" $(FLAGS)
+
+# Differential testing (docs/conformance.md, "Differential testing"): the conformance files against MariaDB
+# (TestConformanceAgainstMariaDB: every record passes, or is skipped for a reason testsuite/mariadb-differences.md
+# gives), and vcube in-process against MariaDB on VCUBE_DIFF_QUERIES generated queries from seed VCUBE_DIFF_SEED
+# (a number, or random), disagreements shrunk into testsuite/sql/regressions. Against the server VCUBE_MARIADB_DSN
+# names (mysql://user:password@host:port/; a scratch server: the pass creates and drops databases there), or,
+# without it, against a MariaDB that .ci/mariadb starts on loopback in a temporary folder (mariadbd must be
+# installed) and stops afterwards.
+#   make differential VCUBE_DIFF_QUERIES=20000 VCUBE_DIFF_SEED=random
+VCUBE_DIFF_QUERIES ?= 2000
+VCUBE_DIFF_SEED    ?= 1
+differential:
+	@run() { VCUBE_MARIADB_DSN="$$1" VCUBE_DIFF_QUERIES='$(VCUBE_DIFF_QUERIES)' VCUBE_DIFF_SEED='$(VCUBE_DIFF_SEED)' \
+	  $(GO) test ./testsuite/ ./testsuite/differential/ -run 'TestConformanceAgainstMariaDB$$|TestDifferential$$' \
+	  -count=1 -v -timeout 120m; }; \
+	if [ -n "$$VCUBE_MARIADB_DSN" ]; then run "$$VCUBE_MARIADB_DSN"; exit $$?; fi; \
+	dir=$$(mktemp -d); \
+	trap '.ci/mariadb stop "$$dir"' EXIT; \
+	dsn=$$(.ci/mariadb start "$$dir") || exit 1; \
+	run "$$dsn"
 
 clean:
 	rm -rf bin

@@ -9,6 +9,8 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 	"vitess.io/vitess/go/mysql/sqlerror"
+
+	"github.com/vcubedb/vcube/testsuite/slt"
 )
 
 func TestMySQLConfig(t *testing.T) {
@@ -49,4 +51,22 @@ func TestMySQLErrorsMatchLikeTheEngines(t *testing.T) {
 
 	plain := errors.New("connection refused")
 	assert.Equal(t, plain, mysqlError(plain))
+}
+
+func TestMySQLSessionSettings(t *testing.T) {
+	cfg, err := mysqlConfig("mysql://u@h/")
+	require.NoError(t, err)
+	assert.Equal(t, SessionSettings, cfg.Params, "every connection gets the settings of mariadb-differences.md")
+
+	cfg, err = mysqlConfig("mysql://u@h/?time_zone=%27%2B01%3A00%27&collation_connection=%27utf8mb4_0900_bin%27")
+	require.NoError(t, err)
+	assert.Equal(t, "'+01:00'", cfg.Params["time_zone"], "the URL overrides a setting")
+	assert.Equal(t, "'utf8mb4_0900_bin'", cfg.Params["collation_connection"])
+	assert.Equal(t, SessionSettings["sql_mode"], cfg.Params["sql_mode"], "and keeps the others")
+}
+
+func TestMySQLAdaptComparesBooleansAsNumbers(t *testing.T) {
+	recs := []slt.Record{{Kind: slt.Query, Types: "TTT", Rows: [][]string{{"true", "false", "truth"}}}, {Kind: slt.Statement}}
+	(&MySQL{}).Adapt(recs)
+	assert.Equal(t, [][]string{{"1", "0", "truth"}}, recs[0].Rows)
 }
