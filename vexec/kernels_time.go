@@ -309,15 +309,12 @@ type dateTruncEval struct {
 }
 
 func (e *dateTruncEval) eval(ec *evalCtx, b arrow.RecordBatch) (arrow.Array, error) {
-	ts, err := e.ts.eval(ec, b)
+	ts, in, out, err := int64Input(ec, e.ts, b, sqltype.Timestamp.Arrow())
 	if err != nil {
 		return nil, err
 	}
 	defer ts.Release()
 	n := ts.Len()
-	out := newInt64Out(ec.mem, sqltype.Timestamp.Arrow(), n)
-	out.copyValidity(ts)
-	in := int64Values(ts)
 	if e.constUnit >= 0 {
 		tmTruncLoop(tmTruncUnit(e.constUnit), in, out.vals)
 		return out.finish(), nil
@@ -492,14 +489,12 @@ type tmFieldEval struct {
 }
 
 func (e *tmFieldEval) eval(ec *evalCtx, b arrow.RecordBatch) (arrow.Array, error) {
-	ts, err := e.ts.eval(ec, b)
+	ts, in, out, err := int64Input(ec, e.ts, b, arrow.PrimitiveTypes.Int64)
 	if err != nil {
 		return nil, err
 	}
 	defer ts.Release()
-	out := newInt64Out(ec.mem, arrow.PrimitiveTypes.Int64, ts.Len())
-	out.copyValidity(ts)
-	tmFieldLoop(e.field, int64Values(ts), out.vals)
+	tmFieldLoop(e.field, in, out.vals)
 	return out.finish(), nil
 }
 
@@ -621,15 +616,11 @@ type tmWeekEval struct {
 }
 
 func (e *tmWeekEval) eval(ec *evalCtx, b arrow.RecordBatch) (arrow.Array, error) {
-	ts, err := e.ts.eval(ec, b)
+	ts, in, out, err := int64Input(ec, e.ts, b, arrow.PrimitiveTypes.Int64)
 	if err != nil {
 		return nil, err
 	}
 	defer ts.Release()
-	n := ts.Len()
-	out := newInt64Out(ec.mem, arrow.PrimitiveTypes.Int64, n)
-	out.copyValidity(ts)
-	in := int64Values(ts)
 	var ma arrow.Array
 	var modes []int64
 	if e.constMode < 0 {
@@ -877,15 +868,11 @@ type dateAddEval struct {
 }
 
 func (e *dateAddEval) eval(ec *evalCtx, b arrow.RecordBatch) (arrow.Array, error) {
-	ts, err := e.ts.eval(ec, b)
+	ts, in, out, err := int64Input(ec, e.ts, b, sqltype.Timestamp.Arrow())
 	if err != nil {
 		return nil, err
 	}
 	defer ts.Release()
-	rows := ts.Len()
-	out := newInt64Out(ec.mem, sqltype.Timestamp.Arrow(), rows)
-	out.copyValidity(ts)
-	in := int64Values(ts)
 	if e.isConst {
 		e.addInterval(out, in, e.constIv, e.constValid)
 		return out.finish(), nil
@@ -1192,15 +1179,11 @@ type convertTZEval struct {
 }
 
 func (e *convertTZEval) eval(ec *evalCtx, b arrow.RecordBatch) (arrow.Array, error) {
-	ts, err := e.ts.eval(ec, b)
+	ts, in, out, err := int64Input(ec, e.ts, b, sqltype.Timestamp.Arrow())
 	if err != nil {
 		return nil, err
 	}
 	defer ts.Release()
-	rows := ts.Len()
-	out := newInt64Out(ec.mem, sqltype.Timestamp.Arrow(), rows)
-	out.copyValidity(ts)
-	in := int64Values(ts)
 	var zoneCols [2]*array.String
 	for k, ev := range []evaluator{e.from, e.to} {
 		if (k == 0 && e.fromZone != nil) || (k == 1 && e.toZone != nil) {
@@ -1658,4 +1641,16 @@ func tmAllDigits(s string) bool {
 		}
 	}
 	return true
+}
+
+// int64Input evaluates a BIGINT or TIMESTAMP argument and starts an output of type dt carrying its NULLs: how the
+// time kernels begin. The caller releases the argument and finishes (or releases) the output.
+func int64Input(ec *evalCtx, ev evaluator, b arrow.RecordBatch, dt arrow.DataType) (arrow.Array, []int64, *fixedOut[int64], error) {
+	a, err := ev.eval(ec, b)
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	out := newInt64Out(ec.mem, dt, a.Len())
+	out.copyValidity(a)
+	return a, int64Values(a), out, nil
 }
