@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"math"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -129,9 +130,9 @@ func (b *exprBinder) bindAbove(e sqlparser.Expr) (planner.Expr, error) {
 	if _, isLit := e.(*sqlparser.Literal); !isLit && !containsAggregation(e) {
 		below := &exprBinder{ctx: b.ctx, scope: b.scope, clause: b.clause}
 		if bound, err := below.bindNode(e); err == nil {
-			key := exprKey(bound)
+			key, shownKey := exprKey(bound), exprKey(shown(bound))
 			for i, g := range b.agg.groups {
-				if exprKey(g) == key {
+				if k := exprKey(g); k == key || k == shownKey {
 					return &planner.ColumnRef{Index: i, Name: bound.String(), T: g.Type()}, nil
 				}
 			}
@@ -190,13 +191,12 @@ func (b *exprBinder) bindAggregate(e sqlparser.Expr) (planner.Expr, error) {
 		call.Arg, call.T = aggregateTypes(fn, bound)
 	}
 	key := exprKey(call)
-	for i, a := range b.agg.aggs {
-		if exprKey(a) == key {
-			return &planner.ColumnRef{Index: len(b.agg.groups) + i, Name: call.String(), T: a.T}, nil
-		}
+	i := slices.IndexFunc(b.agg.aggs, func(a *planner.AggCall) bool { return exprKey(a) == key })
+	if i < 0 {
+		b.agg.aggs = append(b.agg.aggs, call)
+		i = len(b.agg.aggs) - 1
 	}
-	b.agg.aggs = append(b.agg.aggs, call)
-	return &planner.ColumnRef{Index: len(b.agg.groups) + len(b.agg.aggs) - 1, Name: call.String(), T: call.T}, nil
+	return &planner.ColumnRef{Index: len(b.agg.groups) + i, Name: call.String(), T: b.agg.aggs[i].T}, nil
 }
 
 // aggregateTypes coerces an aggregate's argument and gives its result type, as MySQL types them (AVG of exact
@@ -211,15 +211,20 @@ func aggregateTypes(fn string, arg planner.Expr) (planner.Expr, sqltype.Type) {
 		case sqltype.KindInt, sqltype.KindBool:
 			return castTo(arg, sqltype.BigInt), sqltype.BigInt
 		case sqltype.KindDecimal:
-			return arg, sqltype.Decimal(sqltype.MaxDecimalPrecision, t.Scale)
+			sum := sqltype.Decimal(sqltype.MaxDecimalPrecision, t.Scale)
+			sum.Extra = t.Extra
+			return arg, sum
 		}
 		return castTo(arg, sqltype.Double), sqltype.Double
 	case "avg":
 		switch t.Kind {
+		// The sum divided by the count, held and shown as the / operator holds and shows a quotient; an average
+		// needs no more integer digits than its argument.
 		case sqltype.KindInt, sqltype.KindBool:
-			return castTo(arg, sqltype.BigInt), sqltype.Decimal(sqltype.MaxDecimalPrecision, 4)
+			return castTo(arg, sqltype.BigInt), heldDecimal(19, sqltype.QuotientScale(0, 0), divPrecisionIncrement)
 		case sqltype.KindDecimal:
-			return arg, sqltype.Decimal(sqltype.MaxDecimalPrecision, min(t.Scale+4, sqltype.MaxDecimalScale))
+			shown := min(t.ShownScale()+divPrecisionIncrement, sqltype.MaxDecimalScale)
+			return arg, heldDecimal(t.Precision-t.Scale, sqltype.QuotientScale(t.Scale, 0), shown)
 		}
 		return castTo(arg, sqltype.Double), sqltype.Double
 	}
@@ -336,6 +341,7 @@ func (b *exprBinder) comparison(n *sqlparser.ComparisonExpr) (planner.Expr, erro
 }
 
 func (b *exprBinder) compare(op string, l, r planner.Expr) (planner.Expr, error) {
+	l, r = shown(l), shown(r)
 	t := comparisonType(l.Type(), r.Type())
 	return b.fold(&planner.Call{Func: op, Args: []planner.Expr{castTo(l, t), castTo(r, t)}, T: sqltype.Boolean})
 }
@@ -352,12 +358,14 @@ func (b *exprBinder) in(n *sqlparser.ComparisonExpr) (planner.Expr, error) {
 	if err != nil {
 		return nil, err
 	}
+	x = shown(x)
 	items := make([]planner.Expr, len(tuple))
 	t := x.Type()
 	for i, it := range tuple {
 		if items[i], err = b.bind(it); err != nil {
 			return nil, err
 		}
+		items[i] = shown(items[i])
 		t = comparisonType(t, items[i].Type())
 	}
 	args := []planner.Expr{castTo(x, t)}
@@ -558,6 +566,9 @@ func (b *exprBinder) cast(e sqlparser.Expr, ct *sqlparser.ConvertType) (planner.
 	if x.Type().Kind == sqltype.KindNull {
 		return &planner.Literal{T: t}, nil
 	}
+	if t.Kind == sqltype.KindString {
+		x = shown(x)
+	}
 	return b.fold(&planner.Call{Func: "cast", Args: []planner.Expr{x}, T: t})
 }
 
@@ -583,8 +594,11 @@ func (b *exprBinder) fold(e planner.Expr) (planner.Expr, error) {
 // fold, or here for bare literals.
 func castTo(e planner.Expr, t sqltype.Type) planner.Expr {
 	et := e.Type()
-	if et.Kind == t.Kind && (t.Kind != sqltype.KindDecimal || et.Precision == t.Precision && et.Scale == t.Scale) {
+	if et.Kind == t.Kind && (t.Kind != sqltype.KindDecimal || et.Precision == t.Precision && et.Scale == t.Scale && et.Extra == t.Extra) {
 		return e
+	}
+	if t.Kind == sqltype.KindString {
+		e = shown(e) // CONCAT(1/3) is '0.3333'
 	}
 	if lit, ok := e.(*planner.Literal); ok {
 		if lit.Value == nil {
@@ -595,6 +609,15 @@ func castTo(e planner.Expr, t sqltype.Type) planner.Expr {
 		}
 	}
 	return &planner.Call{Func: "cast", Args: []planner.Expr{e}, T: t}
+}
+
+// shown rounds a DECIMAL that holds more digits than it shows to what it shows (sqltype.Type.Extra), as MySQL
+// does where a value is compared or turned into text: 1/3 = 0.3333 is true.
+func shown(e planner.Expr) planner.Expr {
+	if e.Type().Extra == 0 {
+		return e
+	}
+	return castTo(e, e.Type().Shown())
 }
 
 // toBool is MySQL's truth test: numbers are true when not zero, strings by their numeric value.
@@ -635,24 +658,38 @@ func arithmeticTypes(op string, a, b sqltype.Type) (operand, result sqltype.Type
 	if a.Kind != sqltype.KindDecimal && b.Kind != sqltype.KindDecimal && op != "/" {
 		return sqltype.BigInt, sqltype.BigInt
 	}
+	// Digits are counted as values hold them (Scale) and as they show (ShownScale): see sqltype.Type.Extra.
 	da, db := asDecimal(a), asDecimal(b)
 	ia, ib := da.Precision-da.Scale, db.Precision-db.Scale
-	capP := func(p int) int { return min(p, sqltype.MaxDecimalPrecision) }
+	sa, sb := da.ShownScale(), db.ShownScale()
 	switch op {
 	case "+", "-":
-		s := max(da.Scale, db.Scale)
-		return da, sqltype.Decimal(capP(max(ia, ib)+1+s), s)
+		return da, heldDecimal(max(ia, ib)+1, max(da.Scale, db.Scale), max(sa, sb))
 	case "*":
-		s := min(da.Scale+db.Scale, sqltype.MaxDecimalScale)
-		return da, sqltype.Decimal(capP(da.Precision+db.Precision), s)
+		return da, heldDecimal(ia+ib, min(da.Scale+db.Scale, sqltype.MaxDecimalScale), min(sa+sb, sqltype.MaxDecimalScale))
 	case "/":
-		s := min(da.Scale+4, sqltype.MaxDecimalScale)
-		return da, sqltype.Decimal(capP(ia+db.Scale+s), s)
+		return da, heldDecimal(ia+db.Scale, sqltype.QuotientScale(da.Scale, db.Scale), min(sa+divPrecisionIncrement, sqltype.MaxDecimalScale))
 	case "%":
-		s := max(da.Scale, db.Scale)
-		return da, sqltype.Decimal(capP(max(ia, ib)+s), s)
+		return da, heldDecimal(max(ia, ib), max(da.Scale, db.Scale), max(sa, sb))
 	}
 	return da, sqltype.BigInt // div
+}
+
+// divPrecisionIncrement is how many digits a quotient shows beyond its dividend's.
+const divPrecisionIncrement = sqltype.DivPrecisionIncrement
+
+// heldDecimal is the DECIMAL type of a result with intDigits integer digits that holds held digits after the
+// point and shows shown of them. When they do not fit in 38 digits, integer digits give way first, down to the 19
+// of a BIGINT (values that need more overflow, with an error), then held digits beyond the shown ones.
+func heldDecimal(intDigits, held, shown int) sqltype.Type {
+	const maxP = sqltype.MaxDecimalPrecision
+	if intDigits+held > maxP {
+		intDigits = max(maxP-held, min(intDigits, 19))
+		held = max(shown, min(held, maxP-intDigits))
+	}
+	t := sqltype.Decimal(max(min(intDigits+held, maxP), 1), held)
+	t.Extra = held - shown
+	return t
 }
 
 // comparisonType is the type both sides of a comparison are cast to, following MySQL: numbers compare as exact
@@ -683,8 +720,9 @@ func comparisonType(a, b sqltype.Type) sqltype.Type {
 	case (a.Kind == sqltype.KindInt || a.Kind == sqltype.KindBool) && (b.Kind == sqltype.KindInt || b.Kind == sqltype.KindBool):
 		return sqltype.BigInt
 	case isExact(a.Kind) && isExact(b.Kind):
+		// Compared as shown: MySQL compares 1/3 (holding 0.333333333) equal to 0.3333.
 		da, db := asDecimal(a), asDecimal(b)
-		s := max(da.Scale, db.Scale)
+		s := max(da.ShownScale(), db.ShownScale())
 		i := max(da.Precision-da.Scale, db.Precision-db.Scale)
 		if i+s <= sqltype.MaxDecimalPrecision {
 			return sqltype.Decimal(i+s, s)
@@ -712,7 +750,14 @@ func unionType(a, b sqltype.Type) sqltype.Type {
 		if a.Kind != sqltype.KindDecimal && b.Kind != sqltype.KindDecimal {
 			return sqltype.BigInt
 		}
-		return comparisonType(a, b)
+		// A value passed on keeps the digits it holds: COALESCE(1/3)*3 is 1.0000, as (1/3)*3.
+		da, db := asDecimal(a), asDecimal(b)
+		i := max(da.Precision-da.Scale, db.Precision-db.Scale)
+		s := max(da.ShownScale(), db.ShownScale())
+		if i+s > sqltype.MaxDecimalPrecision {
+			return sqltype.Double
+		}
+		return heldDecimal(i, max(da.Scale, db.Scale), s)
 	case a.IsNumeric() && b.IsNumeric():
 		return sqltype.Double
 	}

@@ -100,7 +100,8 @@ func (b *selectBinder) bind(sel *sqlparser.Select) (planner.Node, error) {
 				if err != nil {
 					return nil, err
 				}
-				agg.groups = append(agg.groups, ge)
+				// Groups are told apart by the digits they show, as MySQL keys its grouping table.
+				agg.groups = append(agg.groups, shown(ge))
 			}
 		}
 	}
@@ -211,7 +212,7 @@ func (b *selectBinder) bind(sel *sqlparser.Select) (planner.Node, error) {
 		}
 		d := &planner.Aggregate{Input: node, Mode: planner.Full, Strategy: planner.Hash}
 		for i, f := range proj.Fields() {
-			d.GroupBy = append(d.GroupBy, &planner.ColumnRef{Index: i, Name: f.Name, T: f.Type})
+			d.GroupBy = append(d.GroupBy, shown(&planner.ColumnRef{Index: i, Name: f.Name, T: f.Type}))
 			d.Names = append(d.Names, f.Name)
 		}
 		node = d

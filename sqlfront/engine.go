@@ -258,8 +258,49 @@ func (e *Engine) plan(ctx context.Context, sess *Session, snap *etcdmeta.Snapsho
 	if err != nil {
 		return nil, err
 	}
+	plan = shownResults(plan)
 	planner.Number(plan)
 	return plan, nil
+}
+
+// shownResults rounds the DECIMAL results that hold more digits than they show (sqltype.Type.Extra) to the digits
+// they show, in the query's last projection (under its sorts and limits), or in a projection added on top.
+func shownResults(n planner.Node) planner.Node {
+	held := false
+	for _, f := range n.Fields() {
+		held = held || f.Type.Extra > 0
+	}
+	if !held {
+		return n
+	}
+	switch n := n.(type) {
+	case *planner.Sort:
+		n.Input = shownResults(n.Input)
+		return n
+	case *planner.GlobalLimit:
+		n.Input = shownResults(n.Input)
+		return n
+	case *planner.SkipRows:
+		n.Input = shownResults(n.Input)
+		return n
+	case *planner.Union:
+		for i := range n.Inputs {
+			n.Inputs[i] = shownResults(n.Inputs[i])
+		}
+		return n
+	case *planner.Projection:
+		for i, x := range n.Exprs {
+			n.Exprs[i] = castTo(x, x.Type().Shown())
+		}
+		return n
+	}
+	fields := n.Fields()
+	p := &planner.Projection{Input: n, Exprs: make([]planner.Expr, len(fields)), Names: make([]string, len(fields))}
+	for i, f := range fields {
+		p.Exprs[i] = castTo(&planner.ColumnRef{Index: i, Name: f.Name, T: f.Type}, f.Type.Shown())
+		p.Names[i] = f.Name
+	}
+	return p
 }
 
 // bindQuery binds a SELECT or a UNION of them (also as a derived table) into an unnumbered plan.

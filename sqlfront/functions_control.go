@@ -40,6 +40,7 @@ func bindCoalesce(_ string, args []planner.Expr) (planner.Expr, error) {
 
 // compareCall is the comparison op of l and r with MySQL's coercions, unfolded.
 func compareCall(op string, l, r planner.Expr) planner.Expr {
+	l, r = shown(l), shown(r)
 	t := comparisonType(l.Type(), r.Type())
 	return &planner.Call{Func: op, Args: []planner.Expr{castTo(l, t), castTo(r, t)}, T: sqltype.Boolean}
 }

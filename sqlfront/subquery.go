@@ -100,10 +100,11 @@ func (b *exprBinder) inSubquery(n *sqlparser.ComparisonExpr, sub *sqlparser.Subq
 	if len(fields) != 1 {
 		return nil, sqlerr.New(sqlerr.OperandColumns, "Operand should contain 1 column(s)")
 	}
-	t := comparisonType(x.Type(), fields[0].Type)
+	x = shown(x)
+	t := comparisonType(x.Type(), fields[0].Type.Shown())
 	args := []planner.Expr{castTo(x, t)}
 	for _, r := range rows {
-		args = append(args, castTo(&planner.Literal{T: fields[0].Type, Value: r[0]}, t))
+		args = append(args, castTo(shown(&planner.Literal{T: fields[0].Type, Value: r[0]}), t))
 	}
 	if len(rows) == 0 {
 		// Nothing is IN an empty set, not even NULL: IN is false, NOT IN true.

@@ -342,7 +342,7 @@ func (a *avgDecimalAcc) finish(mem memory.Allocator, n int) (arrow.Array, error)
 			out.setNull(g)
 			continue
 		}
-		r, ok := divDecimal("/", a.sums[g], a.inScale, decimal128.FromI64(a.counts[g]), 0, a.out.Scale)
+		r, ok := divDecimal("/", a.sums[g], a.inScale, decimal128.FromI64(a.counts[g]), 0, a.out)
 		if !ok {
 			out.release()
 			return nil, sqlerr.New(sqlerr.DataOutOfRange, "DECIMAL value is out of range in '%s'", a.call.String())

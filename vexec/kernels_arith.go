@@ -221,7 +221,7 @@ func decimalArith(ec *evalCtx, c *planner.Call, args []arrow.Array, rows int) (a
 				out.setNull(i)
 				continue
 			}
-			r, ok := divDecimal(c.Func, xv[i], xs, yv[i], ys, rt.Scale)
+			r, ok := divDecimal(c.Func, xv[i], xs, yv[i], ys, rt)
 			if !ok {
 				return overflow()
 			}
@@ -241,8 +241,10 @@ func mulDecimal(a, b decimal128.Num, drop int) (decimal128.Num, bool) {
 	return bigToDecimal(roundBig(p, drop))
 }
 
-// divDecimal computes a/b (scale rs), a%b (scale rs) or a DIV b (scale 0).
-func divDecimal(op string, a decimal128.Num, as int, b decimal128.Num, bs int, rs int) (decimal128.Num, bool) {
+// divDecimal computes a/b or a%b at rt's scale, or a DIV b (scale 0). A quotient is cut after the digits MySQL
+// holds of it (sqltype.QuotientScale), as MySQL cuts it; one whose type holds fewer (to fit 38 digits) is rounded.
+func divDecimal(op string, a decimal128.Num, as int, b decimal128.Num, bs int, rt sqltype.Type) (decimal128.Num, bool) {
+	rs := rt.Scale
 	ab, bb := a.BigInt(), b.BigInt()
 	switch op {
 	case "/":
@@ -254,6 +256,9 @@ func divDecimal(op string, a decimal128.Num, as int, b decimal128.Num, bs int, r
 			num.Mul(num, pow10(shift))
 		} else {
 			den.Mul(den, pow10(-shift))
+		}
+		if rs >= sqltype.QuotientScale(as, bs) {
+			return bigToDecimal(num.Quo(num, den))
 		}
 		return bigToDecimal(divRound(num, den))
 	case "%":

@@ -49,8 +49,13 @@ type Type struct {
 	// "double", "decimal", "varchar", "text", "timestamp", "boolean" or "null".
 	Name      string
 	Precision int // DECIMAL total digits
-	Scale     int // DECIMAL digits after the point
+	Scale     int // DECIMAL digits after the point, as values are held
 	Length    int // VARCHAR(n) maximum characters; 0 means no limit
+	// Extra is how many of a DECIMAL's Scale digits are held but not shown. MySQL keeps a quotient's digits in
+	// nine-digit groups (1/3 is 0.333333333 inside, of type DECIMAL(.,4)), computes on with all of them ((1/3)*3
+	// is 0.999999999, shown 1.0000) and rounds to the shown scale only where a value leaves arithmetic: in
+	// results, comparisons and conversions to text (Shown). Zero for every declared type.
+	Extra int
 }
 
 // Types used by expressions and results.
@@ -66,6 +71,32 @@ var (
 // Decimal returns DECIMAL(precision, scale).
 func Decimal(precision, scale int) Type {
 	return Type{Kind: KindDecimal, Name: "decimal", Precision: precision, Scale: scale}
+}
+
+// DivPrecisionIncrement is how many digits a quotient shows beyond its dividend's: MySQL's
+// div_precision_increment at its default.
+const DivPrecisionIncrement = 4
+
+// QuotientScale is how many digits after the point MySQL holds of a quotient whose operands hold sa and sb: the
+// operands' digits rounded up to nine-digit groups, plus what is left of the increment after that rounding, all
+// rounded up to whole groups again (1/3 holds 9 digits, 2.00000/3 holds 9, (1/3)/3 holds 18). The quotient is
+// cut there, not rounded: 2.00000/3 is 0.666666666.
+func QuotientScale(sa, sb int) int {
+	groups := func(d int) int { return (d + 8) / 9 * 9 }
+	fa, fb := groups(sa), groups(sb)
+	incr := max(DivPrecisionIncrement-(fa-sa)-(fb-sb), 0)
+	return groups(fa + fb + incr)
+}
+
+// ShownScale is the number of digits after the point a DECIMAL shows: Scale less the held Extra digits.
+func (t Type) ShownScale() int { return t.Scale - t.Extra }
+
+// Shown is the type a value of t is rounded to where it is shown or compared: t without its Extra digits.
+func (t Type) Shown() Type {
+	if t.Kind != KindDecimal || t.Extra == 0 {
+		return t
+	}
+	return Decimal(max(t.Precision-t.Extra, 1), t.Scale-t.Extra)
 }
 
 // String spells the type as DDL and results show it: "int", "decimal(18,2)", "varchar(20)".
