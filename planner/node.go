@@ -364,9 +364,10 @@ type JoinType uint8
 const (
 	InnerJoin JoinType = iota
 	LeftJoin           // unmatched left rows come out once, with NULL in every right column
+	RightJoin          // unmatched right rows come out once, with NULL in every left column
 )
 
-func (t JoinType) String() string { return [...]string{"inner", "left"}[t] }
+func (t JoinType) String() string { return [...]string{"inner", "left", "right"}[t] }
 
 // HashJoin joins Left and Right on LeftKeys[i] = RightKeys[i] (column positions in each input; NULL keys match
 // nothing), keeping pairs for which Residual (over the output, left columns then right columns; nil: true) is
@@ -380,7 +381,8 @@ type HashJoin struct {
 	// On names the key pairs for EXPLAIN as the query wrote them ("o.customer_id = c.id"); input field names
 	// when empty.
 	On []string
-	// BuildLeft builds the hash table from Left and streams Right (inner joins only, when Left is the smaller).
+	// BuildLeft builds the hash table from Left and streams Right: an inner join whose Left is the smaller, and
+	// every RIGHT join (which streams the input whose unmatched rows it keeps, as a LEFT join streams Left).
 	BuildLeft bool
 }
 

@@ -1,6 +1,8 @@
 package sqlfront
 
 import (
+	"math/bits"
+	"slices"
 	"strings"
 
 	"vitess.io/vitess/go/vt/sqlparser"
@@ -14,13 +16,12 @@ import (
 // source is one item of FROM: a stored table, a system table or a derived table, and how it joins the items
 // before it.
 type source struct {
-	rel     scopeRel
-	fields  []planner.Field
-	table   *etcdmeta.Table // a stored table
-	plan    planner.Node    // a system or derived table
-	join    planner.JoinType
-	on      sqlparser.Expr // the ON condition joining it to the items before it (nil: none, a cross join)
-	outerOn bool           // the right side of a LEFT JOIN: WHERE cannot be pushed into it
+	rel    scopeRel
+	fields []planner.Field
+	table  *etcdmeta.Table // a stored table
+	plan   planner.Node    // a system or derived table
+	join   planner.JoinType
+	on     sqlparser.Expr // the ON condition joining it to the items before it (nil: none, a cross join)
 }
 
 // bindFrom reads FROM into sources and the scope queries resolve names against. One stored table keeps the
@@ -36,8 +37,14 @@ func (b *selectBinder) bindFrom(from []sqlparser.TableExpr) error {
 	var sources []*source
 	for i, te := range from {
 		// Comma-separated items are inner joins whose conditions are in WHERE.
+		n := len(sources)
 		if err := b.flattenFrom(te, &sources, i > 0); err != nil {
 			return err
+		}
+		if i > 0 && slices.ContainsFunc(sources[n:], func(s *source) bool { return s.join == planner.RightJoin }) {
+			// a, b RIGHT JOIN c is a joined with (b RIGHT JOIN c), which the left-to-right chain of joins
+			// cannot express.
+			return notSupported("RIGHT JOIN in a FROM item after a comma (put that item first)")
 		}
 	}
 	if len(sources) == 0 {
@@ -84,7 +91,7 @@ func (b *selectBinder) flattenFrom(te sqlparser.TableExpr, out *[]*source, joine
 		case sqlparser.LeftJoinType:
 			jt = planner.LeftJoin
 		case sqlparser.RightJoinType:
-			return notSupported("RIGHT JOIN (write it as a LEFT JOIN with the tables swapped)")
+			jt = planner.RightJoin
 		default:
 			return notSupported("NATURAL JOIN")
 		}
@@ -103,12 +110,11 @@ func (b *selectBinder) flattenFrom(te sqlparser.TableExpr, out *[]*source, joine
 		}
 		right := (*out)[n]
 		right.join = jt
-		right.outerOn = jt == planner.LeftJoin
 		if t.Condition != nil {
 			right.on = t.Condition.On
 		}
-		if jt == planner.LeftJoin && right.on == nil {
-			return sqlerr.New(sqlerr.Parse, "LEFT JOIN needs an ON condition")
+		if jt != planner.InnerJoin && right.on == nil {
+			return sqlerr.New(sqlerr.Parse, "%s JOIN needs an ON condition", strings.ToUpper(jt.String()))
 		}
 		return nil
 	case *sqlparser.AliasedTableExpr:
@@ -240,13 +246,62 @@ func (b *selectBinder) joinPlan(below []planner.Expr, where planner.Expr) (plann
 		ons[i] = conjuncts(toBool(on), nil)
 		below = append(below, ons[i]...)
 	}
-	var pool []planner.Expr // WHERE conditions, and the ON conditions of inner joins
+	// Where each condition of WHERE and of inner joins' ON applies. A join fills items with NULLs (a LEFT JOIN its
+	// own item, a RIGHT JOIN every item before it); a condition applies to rows as they are at its origin (the end
+	// for WHERE, its join for ON), so it may move down to where its items are all joined, and to a single item's
+	// read, only past joins that fill none of its items. Over the join that last fills one it filters the result.
+	fills := make([]uint64, len(b.sources))
+	for k, src := range b.sources {
+		switch src.join {
+		case planner.LeftJoin:
+			fills[k] = 1 << k
+		case planner.RightJoin:
+			fills[k] = 1<<k - 1
+		}
+	}
+	type cond struct {
+		e      planner.Expr
+		at     int  // the item at whose join (or read) it applies
+		filter bool // a filter over the result of that join
+		local  bool // a filter of that item's read
+	}
+	var pool []cond
+	addCond := func(e planner.Expr, origin int) {
+		mask := b.sourcesOf(e)
+		c := cond{e: e, at: max(bits.Len64(mask)-1, 0)}
+		for k := min(origin, len(fills)-1); k >= 0; k-- {
+			if fills[k]&mask != 0 {
+				if k >= c.at {
+					c.at, c.filter = k, true
+				}
+				break
+			}
+		}
+		c.local = !c.filter && mask == 1<<c.at
+		if mask == 0 {
+			// A constant filters every row: at the first join, or over the last RIGHT JOIN before its origin,
+			// which makes rows of its right item whatever came before.
+			c.at = 1
+			for k := min(origin, len(fills)-1); k > 0; k-- {
+				if b.sources[k].join == planner.RightJoin {
+					c.at, c.filter = k, true
+					break
+				}
+			}
+		}
+		pool = append(pool, c)
+	}
 	if where != nil {
-		pool = conjuncts(where, nil)
+		for _, e := range conjuncts(where, nil) {
+			addCond(e, len(b.sources))
+		}
 	}
 	for i, src := range b.sources {
 		if src.join == planner.InnerJoin {
-			pool, ons[i] = append(pool, ons[i]...), nil
+			for _, e := range ons[i] {
+				addCond(e, i)
+			}
+			ons[i] = nil
 		}
 	}
 	used := map[int]bool{}
@@ -258,19 +313,17 @@ func (b *selectBinder) joinPlan(below []planner.Expr, where planner.Expr) (plann
 	var node planner.Node
 	width := 0
 	for i, src := range b.sources {
-		// Conditions on this item alone: WHERE's, unless a LEFT JOIN may fill the item with NULLs, and its ON's.
-		var local, rest []planner.Expr
+		// Conditions on this item alone, read with it: pool conditions that may move down to it, and the ON
+		// conditions of its own LEFT JOIN that use it alone.
+		var local []planner.Expr
 		for _, c := range pool {
-			if b.sourcesOf(c) == 1<<i && !src.outerOn {
-				local = append(local, c)
-			} else {
-				rest = append(rest, c)
+			if c.at == i && c.local {
+				local = append(local, c.e)
 			}
 		}
-		pool = rest
 		var onRest []planner.Expr
 		for _, c := range ons[i] {
-			if b.sourcesOf(c) == 1<<i {
+			if src.join == planner.LeftJoin && b.sourcesOf(c) == 1<<i {
 				local = append(local, c)
 			} else {
 				onRest = append(onRest, c)
@@ -288,7 +341,6 @@ func (b *selectBinder) joinPlan(below []planner.Expr, where planner.Expr) (plann
 			continue
 		}
 		join := &planner.HashJoin{Left: node, Right: plan, Type: src.join}
-		ready := uint64(1)<<(i+1) - 1
 		var residual, after []planner.Expr
 		take := func(c planner.Expr, outer bool) {
 			if l, r, ok := b.joinKey(c, i); ok {
@@ -306,18 +358,15 @@ func (b *selectBinder) joinPlan(below []planner.Expr, where planner.Expr) (plann
 		for _, c := range onRest {
 			take(c, true)
 		}
-		rest = nil
 		for _, c := range pool {
 			switch {
-			case b.sourcesOf(c)&^ready != 0:
-				rest = append(rest, c) // needs an item joined later
-			case src.join == planner.InnerJoin:
-				take(c, false)
+			case c.at != i || c.local:
+			case c.filter || src.join != planner.InnerJoin:
+				after = append(after, c.e) // WHERE over an outer join filters its result
 			default:
-				after = append(after, c) // WHERE over a LEFT JOIN filters its result
+				take(c.e, false)
 			}
 		}
-		pool = rest
 		if src.join == planner.InnerJoin {
 			// An inner join's other conditions filter its pairs as they are made.
 			residual, after = append(residual, after...), nil
@@ -326,9 +375,10 @@ func (b *selectBinder) joinPlan(below []planner.Expr, where planner.Expr) (plann
 			join.Residual = remapColumns(andAll(residual), remap)
 		}
 		// The hash table holds the smaller input: the right one unless the left is estimated smaller (an inner
-		// join only: a LEFT JOIN must stream its left input to find the rows without a match).
+		// join only: an outer join streams the input whose rows without a match it keeps, the right for a RIGHT
+		// JOIN).
 		le, re := estimateRows(join.Left), estimateRows(join.Right)
-		if src.join == planner.InnerJoin && le < re {
+		if src.join == planner.InnerJoin && le < re || src.join == planner.RightJoin {
 			join.BuildLeft = true
 		}
 		side := "right"
@@ -341,9 +391,6 @@ func (b *selectBinder) joinPlan(below []planner.Expr, where planner.Expr) (plann
 		if len(after) > 0 {
 			node = &planner.Filter{Input: node, Predicate: remapColumns(andAll(after), remap)}
 		}
-	}
-	if len(pool) > 0 {
-		node = &planner.Filter{Input: node, Predicate: remapColumns(andAll(pool), remap)}
 	}
 	return node, remap, nil
 }

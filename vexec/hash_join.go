@@ -15,7 +15,8 @@ import (
 
 // hashJoinOp reads its whole right input into one batch and a hash table of its keys (rows of one key chained
 // through next), then streams the left input: each left batch becomes the pairs of rows whose keys match,
-// filtered by the residual predicate, plus for a LEFT join one row per left row left without a pair.
+// filtered by the residual predicate, plus for a LEFT (RIGHT) join one row per left (right) row left without a
+// pair. An outer join always streams the input whose unmatched rows it keeps.
 type hashJoinOp struct {
 	node        *planner.HashJoin
 	left, right Operator
@@ -36,8 +37,8 @@ type hashJoinOp struct {
 	head    []int32 // per key group: its last build row, -1 for none
 	next    []int32 // per build row: the previous row of its group, -1 at the end
 
-	// The probe batch being joined: its rows' key groups, the next row and build row of its walk, and for a
-	// LEFT JOIN which rows found a pair.
+	// The probe batch being joined: its rows' key groups, the next row and build row of its walk, and for an
+	// outer join which rows found a pair.
 	cur     arrow.RecordBatch
 	groups  []int32
 	row     int
@@ -52,10 +53,11 @@ type hashJoinOp struct {
 func newHashJoinOp(n *planner.HashJoin, left, right Operator, cfg Config) (Operator, error) {
 	op := &hashJoinOp{node: n, left: left, right: right, cfg: cfg, schema: planner.Schema(n),
 		buildIn: right, probeIn: left, buildKeys: n.RightKeys, probeKeys: n.LeftKeys, buildSchema: planner.Schema(n.Right)}
+	// An outer join streams the input whose rows without a match it keeps.
+	if n.Type == planner.LeftJoin && n.BuildLeft || n.Type == planner.RightJoin && !n.BuildLeft {
+		return nil, fmt.Errorf("vexec: a %s join cannot build its %s input", n.Type, n.Type)
+	}
 	if n.BuildLeft {
-		if n.Type != planner.InnerJoin {
-			return nil, fmt.Errorf("vexec: a %s join cannot build its left input", n.Type)
-		}
 		op.buildIn, op.probeIn, op.buildKeys, op.probeKeys = left, right, n.LeftKeys, n.RightKeys
 		op.buildSchema = planner.Schema(n.Left)
 	}
@@ -184,7 +186,7 @@ func (j *hashJoinOp) startProbe(b arrow.RecordBatch) error {
 	}
 	b.Retain()
 	j.cur, j.row, j.chain = b, 0, -1
-	if j.node.Type == planner.LeftJoin {
+	if j.node.Type != planner.InnerJoin {
 		j.matched = append(j.matched[:0], make([]bool, n)...)
 	}
 	return nil
@@ -192,7 +194,7 @@ func (j *hashJoinOp) startProbe(b arrow.RecordBatch) error {
 
 // probeStep makes up to a batch of pairs of the current probe batch (a key with many build rows, or a cross
 // join, would otherwise make them all at once), filters them by the residual condition, and queues their rows;
-// at the end of the batch a LEFT JOIN adds its probe rows left without a pair.
+// at the end of the batch an outer join adds its probe rows left without a pair.
 func (j *hashJoinOp) probeStep() error {
 	b := j.cur
 	n := len(j.groups)
@@ -233,7 +235,7 @@ func (j *hashJoinOp) probeStep() error {
 		keep.Release()
 		li, ri = li[:k], ri[:k]
 	}
-	if j.node.Type == planner.LeftJoin {
+	if j.node.Type != planner.InnerJoin {
 		for _, i := range li {
 			j.matched[i] = true
 		}

@@ -35,12 +35,15 @@ func TestHashJoin(t *testing.T) {
 		{"inner on k with residual", []int{cK}, planner.InnerJoin, residual},
 		{"left on k with residual", []int{cK}, planner.LeftJoin, residual},
 		{"left on decimal d", []int{cD}, planner.LeftJoin, nil},
+		{"right on k", []int{cK}, planner.RightJoin, nil},
+		{"right on g and b with residual", []int{cG, cB}, planner.RightJoin, residual},
 		{"inner on text g", []int{cG}, planner.InnerJoin, nil},
 		{"cross with residual", nil, planner.InnerJoin, boolCall("=", colRef(cK, sqltype.BigInt), colRef(width+cK, sqltype.BigInt))},
 	}
 	for _, tc := range cases {
 		for _, buildLeft := range []bool{false, true} {
-			if buildLeft && tc.typ != planner.InnerJoin {
+			// An outer join streams the input whose unmatched rows it keeps.
+			if tc.typ == planner.LeftJoin && buildLeft || tc.typ == planner.RightJoin && !buildLeft {
 				continue
 			}
 			name := tc.name
@@ -51,9 +54,10 @@ func TestHashJoin(t *testing.T) {
 				plan := &planner.HashJoin{Left: leftScan(), Right: rightScan(), Type: tc.typ, LeftKeys: tc.keys, RightKeys: tc.keys,
 					Residual: tc.residual, BuildLeft: buildLeft}
 				var want []row
+				rightMatched := make([]bool, len(rightRows))
 				for _, l := range leftRows {
 					matched := false
-					for _, r := range rightRows {
+					for ri, r := range rightRows {
 						ok := true
 						for _, k := range tc.keys {
 							if l[k] == nil || r[k] == nil || cmpValues(l[k], r[k]) != 0 {
@@ -68,12 +72,17 @@ func TestHashJoin(t *testing.T) {
 							}
 						}
 						if ok {
-							matched = true
+							matched, rightMatched[ri] = true, true
 							want = append(want, append(slices.Clone(l), r...))
 						}
 					}
 					if !matched && tc.typ == planner.LeftJoin {
 						want = append(want, append(slices.Clone(l), make(row, width)...))
+					}
+				}
+				for ri, r := range rightRows {
+					if !rightMatched[ri] && tc.typ == planner.RightJoin {
+						want = append(want, append(make(row, width), r...))
 					}
 				}
 				if len(want) == 0 {

@@ -19,6 +19,7 @@ type Expr struct {
 // Join is one JOIN of a query's FROM: the table, its alias, and the ON conditions (ANDed).
 type Join struct {
 	Left  bool
+	Right bool
 	Table string
 	Alias string
 	On    []*Expr
@@ -77,6 +78,8 @@ func (q *Query) SQL() string {
 	for _, j := range q.Joins {
 		if j.Left {
 			b.WriteString(" LEFT JOIN ")
+		} else if j.Right {
+			b.WriteString(" RIGHT JOIN ")
 		} else {
 			b.WriteString(" JOIN ")
 		}
@@ -266,7 +269,13 @@ func constantOnly(es []*Expr) bool {
 
 // join adds a join to q and its table's columns to the scope; an ON condition beyond the key sometimes.
 func (g *Generator) join(q *Query, table, alias, key string) {
-	j := Join{Left: g.chance(0.5), Table: table, Alias: alias, On: []*Expr{{SQL: key, T: TBool}}}
+	j := Join{Table: table, Alias: alias, On: []*Expr{{SQL: key, T: TBool}}}
+	switch n := g.pick(10); {
+	case n < 4:
+		j.Left = true
+	case n < 6:
+		j.Right = true
+	}
 	g.scope(table, alias)
 	if g.chance(0.25) {
 		j.On = append(j.On, g.pred(1, false))

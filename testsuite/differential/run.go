@@ -3,6 +3,7 @@ package differential
 import (
 	"context"
 	"fmt"
+	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -233,11 +234,11 @@ func avoidableNames() []string {
 func count(stats map[string]int, q *Query) {
 	if len(q.Joins) > 0 {
 		stats["joins"]++
-		for _, j := range q.Joins {
-			if j.Left {
-				stats["left joins"]++
-				break
-			}
+		if slices.ContainsFunc(q.Joins, func(j Join) bool { return j.Left }) {
+			stats["left joins"]++
+		}
+		if slices.ContainsFunc(q.Joins, func(j Join) bool { return j.Right }) {
+			stats["right joins"]++
 		}
 	}
 	if len(q.Where) > 0 {

@@ -187,8 +187,8 @@ func candidates(q *Query) []*Query {
 		for k := len(j.On) - 1; k >= 1; k-- {
 			add(func(c *Query) bool { c.Joins[i].On = slices.Delete(c.Joins[i].On, k, k+1); return true })
 		}
-		if j.Left {
-			add(func(c *Query) bool { c.Joins[i].Left = false; return true })
+		if j.Left || j.Right {
+			add(func(c *Query) bool { c.Joins[i].Left, c.Joins[i].Right = false, false; return true })
 		}
 	}
 	// Each expression replaced by one of its operands (a group key together with the select items that
