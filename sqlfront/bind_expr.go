@@ -21,6 +21,10 @@ import (
 type scope struct {
 	fields []planner.Field
 	rels   []scopeRel
+	// hidden are columns that JOIN ... USING or NATURAL JOIN merged into another: unqualified names and * skip
+	// them. starOrder, when set, is the order of an unqualified * (merged columns first).
+	hidden    []int
+	starOrder []int
 }
 
 // scopeRel is one relation of FROM: a table (schema and table set) or a derived table, and its columns'
@@ -34,6 +38,16 @@ type scopeRel struct {
 // singleScope is the scope of one relation.
 func singleScope(schema, table, alias string, fields []planner.Field) *scope {
 	return &scope{fields: fields, rels: []scopeRel{{schema: schema, table: table, alias: alias, end: len(fields)}}}
+}
+
+// relOf is the alias of the relation whose column is at pos.
+func (s *scope) relOf(pos int) string {
+	for _, r := range s.rels {
+		if pos >= r.start && pos < r.end {
+			return r.alias
+		}
+	}
+	return ""
 }
 
 // index returns the position of the column named name (in any case), or -1.
@@ -73,7 +87,7 @@ func (s *scope) resolve(col *sqlparser.ColName, clause string) (*planner.ColumnR
 			}
 		}
 		for i := rel.start; i < rel.end; i++ {
-			if !strings.EqualFold(s.fields[i].Name, name) {
+			if !strings.EqualFold(s.fields[i].Name, name) || q.IsEmpty() && slices.Contains(s.hidden, i) {
 				continue
 			}
 			if found >= 0 {

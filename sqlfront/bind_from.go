@@ -22,6 +22,10 @@ type source struct {
 	plan   planner.Node    // a system or derived table
 	join   planner.JoinType
 	on     sqlparser.Expr // the ON condition joining it to the items before it (nil: none, a cross join)
+	// using names the columns of JOIN ... USING; natural asks for every column name it shares with the items
+	// before it. Either becomes on (see mergeCommonColumns).
+	using   []string
+	natural bool
 }
 
 // bindFrom reads FROM into sources and the scope queries resolve names against. One stored table keeps the
@@ -35,9 +39,11 @@ func (b *selectBinder) bindFrom(from []sqlparser.TableExpr) error {
 		}
 	}
 	var sources []*source
+	var itemStarts []int // where each comma-separated item's sources start
 	for i, te := range from {
 		// Comma-separated items are inner joins whose conditions are in WHERE.
 		n := len(sources)
+		itemStarts = append(itemStarts, n)
 		if err := b.flattenFrom(te, &sources, i > 0); err != nil {
 			return err
 		}
@@ -62,6 +68,9 @@ func (b *selectBinder) bindFrom(from []sqlparser.TableExpr) error {
 		src.rel.end = len(sc.fields)
 		sc.rels = append(sc.rels, src.rel)
 	}
+	if err := mergeCommonColumns(sc, sources, itemStarts); err != nil {
+		return err
+	}
 	b.scope, b.sources = sc, sources
 	if len(sources) == 1 {
 		if sources[0].table != nil {
@@ -69,6 +78,105 @@ func (b *selectBinder) bindFrom(from []sqlparser.TableExpr) error {
 		} else {
 			b.virtual = sources[0].plan
 		}
+	}
+	return nil
+}
+
+// mergeCommonColumns turns JOIN ... USING and NATURAL JOIN into ON conditions over the columns they name, and
+// makes each pair of such columns one, as MySQL does: an unqualified name means the left item's column (the
+// right item's for a RIGHT JOIN, whose rows it keeps), and an unqualified * lists the merged columns first, then
+// the other columns of the first table, then those of the second (for a RIGHT JOIN the right item counts as the
+// first). Qualified names still reach both columns.
+func mergeCommonColumns(sc *scope, sources []*source, itemStarts []int) error {
+	positions := func(src *source) []int {
+		var ps []int
+		for i := src.rel.start; i < src.rel.end; i++ {
+			ps = append(ps, i)
+		}
+		return ps
+	}
+	var order []int
+	merged := false
+	for item, start := range itemStarts {
+		end := len(sources)
+		if item+1 < len(itemStarts) {
+			end = itemStarts[item+1]
+		}
+		cur := positions(sources[start])
+		for k := start + 1; k < end; k++ {
+			src := sources[k]
+			right := positions(src)
+			names := src.using
+			if src.natural {
+				first, second := cur, right
+				if src.join == planner.RightJoin {
+					first, second = right, cur
+				}
+				for _, p := range first {
+					if slices.ContainsFunc(second, func(q int) bool { return strings.EqualFold(sc.fields[p].Name, sc.fields[q].Name) }) {
+						names = append(names, sc.fields[p].Name)
+					}
+				}
+			}
+			if names == nil {
+				cur = append(cur, right...)
+				continue
+			}
+			merged = true
+			find := func(ps []int, name string) (int, error) {
+				found := -1
+				for _, p := range ps {
+					if strings.EqualFold(sc.fields[p].Name, name) {
+						if found >= 0 {
+							return 0, sqlerr.New(sqlerr.NonUniq, "Column '%s' in from clause is ambiguous", name)
+						}
+						found = p
+					}
+				}
+				if found < 0 {
+					return 0, sqlerr.New(sqlerr.BadField, "Unknown column '%s' in 'from clause'", name)
+				}
+				return found, nil
+			}
+			var conds []sqlparser.Expr
+			var kept, gone []int // of each pair: the column that stands for both, the one merged away
+			for _, name := range names {
+				l, err := find(cur, name)
+				if err != nil {
+					return err
+				}
+				r, err := find(right, name)
+				if err != nil {
+					return err
+				}
+				conds = append(conds, &sqlparser.ComparisonExpr{Operator: sqlparser.EqualOp,
+					Left:  sqlparser.NewColNameWithQualifier(sc.fields[l].Name, sqlparser.NewTableName(sc.relOf(l))),
+					Right: sqlparser.NewColNameWithQualifier(sc.fields[r].Name, sqlparser.NewTableName(sc.relOf(r)))})
+				if src.join == planner.RightJoin {
+					kept, gone = append(kept, r), append(gone, l)
+				} else {
+					kept, gone = append(kept, l), append(gone, r)
+				}
+			}
+			if src.on = sqlparser.AndExpressions(conds...); src.on == nil {
+				src.on = sqlparser.BoolVal(true)
+			}
+			for _, g := range gone {
+				sc.hidden = append(sc.hidden, g)
+			}
+			rest := func(ps []int) []int {
+				return slices.DeleteFunc(slices.Clone(ps), func(p int) bool { return slices.Contains(kept, p) || slices.Contains(gone, p) })
+			}
+			if src.join == planner.RightJoin {
+				cur = slices.Concat(kept, rest(right), rest(cur))
+			} else {
+				cur = slices.Concat(kept, rest(cur), rest(right))
+			}
+		}
+		order = append(order, cur...)
+	}
+	if merged {
+		sc.starOrder = order
 	}
 	return nil
 }
@@ -85,6 +193,7 @@ func (b *selectBinder) flattenFrom(te sqlparser.TableExpr, out *[]*source, joine
 		return nil
 	case *sqlparser.JoinTableExpr:
 		var jt planner.JoinType
+		natural := false
 		switch t.Join {
 		case sqlparser.NormalJoinType, sqlparser.StraightJoinType:
 			jt = planner.InnerJoin
@@ -92,11 +201,14 @@ func (b *selectBinder) flattenFrom(te sqlparser.TableExpr, out *[]*source, joine
 			jt = planner.LeftJoin
 		case sqlparser.RightJoinType:
 			jt = planner.RightJoin
+		case sqlparser.NaturalJoinType:
+			jt, natural = planner.InnerJoin, true
+		case sqlparser.NaturalLeftJoinType:
+			jt, natural = planner.LeftJoin, true
+		case sqlparser.NaturalRightJoinType:
+			jt, natural = planner.RightJoin, true
 		default:
-			return notSupported("NATURAL JOIN")
-		}
-		if t.Condition != nil && len(t.Condition.Using) > 0 {
-			return notSupported("JOIN ... USING (write the condition with ON)")
+			return notSupported(sqlparser.String(te))
 		}
 		if err := b.flattenFrom(t.LeftExpr, out, joined); err != nil {
 			return err
@@ -112,8 +224,12 @@ func (b *selectBinder) flattenFrom(te sqlparser.TableExpr, out *[]*source, joine
 		right.join = jt
 		if t.Condition != nil {
 			right.on = t.Condition.On
+			for _, c := range t.Condition.Using {
+				right.using = append(right.using, c.String())
+			}
 		}
-		if jt != planner.InnerJoin && right.on == nil {
+		right.natural = natural
+		if jt != planner.InnerJoin && right.on == nil && right.using == nil && !natural {
 			return sqlerr.New(sqlerr.Parse, "%s JOIN needs an ON condition", strings.ToUpper(jt.String()))
 		}
 		return nil

@@ -505,6 +505,13 @@ func (b *selectBinder) expandSelectList(exprs *sqlparser.SelectExprs) ([]selectI
 				return nil, sqlerr.New(sqlerr.NoTablesUsed, "No tables used")
 			}
 			q := se.TableName.Name.String()
+			if q == "" && b.scope.starOrder != nil {
+				for _, p := range b.scope.starOrder {
+					f := b.scope.fields[p]
+					items = append(items, selectItem{ast: sqlparser.NewColNameWithQualifier(f.Name, sqlparser.NewTableName(b.scope.relOf(p))), name: f.Name})
+				}
+				continue
+			}
 			matched := false
 			for _, rel := range b.scope.rels {
 				if q != "" && q != rel.alias {
