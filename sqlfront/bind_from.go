@@ -216,6 +216,10 @@ func (b *selectBinder) flattenFrom(te sqlparser.TableExpr, out *[]*source, joine
 		if _, nested := t.RightExpr.(*sqlparser.JoinTableExpr); nested {
 			return notSupported("a join nested on the right of a join")
 		}
+		if _, paren := t.RightExpr.(*sqlparser.ParenTableExpr); paren && (jt != planner.InnerJoin || !innerOnly(t.RightExpr)) {
+			// x LEFT JOIN (b JOIN c) is not (x LEFT JOIN b) JOIN c; only inner joins regroup freely.
+			return notSupported("an outer join of a parenthesized join, or a join of a parenthesized outer join")
+		}
 		n := len(*out)
 		if err := b.flattenFrom(t.RightExpr, out, true); err != nil {
 			return err
@@ -242,6 +246,25 @@ func (b *selectBinder) flattenFrom(te sqlparser.TableExpr, out *[]*source, joine
 		return nil
 	}
 	return notSupported(sqlparser.String(te))
+}
+
+// innerOnly reports whether a FROM item is tables joined by inner joins (or commas) only.
+func innerOnly(te sqlparser.TableExpr) bool {
+	switch t := te.(type) {
+	case *sqlparser.AliasedTableExpr:
+		return true
+	case *sqlparser.ParenTableExpr:
+		for _, e := range t.Exprs {
+			if !innerOnly(e) {
+				return false
+			}
+		}
+		return true
+	case *sqlparser.JoinTableExpr:
+		return (t.Join == sqlparser.NormalJoinType || t.Join == sqlparser.StraightJoinType) &&
+			(t.Condition == nil || len(t.Condition.Using) == 0) && innerOnly(t.LeftExpr) && innerOnly(t.RightExpr)
+	}
+	return false
 }
 
 // fromItem binds one table, system table or derived table of FROM.
