@@ -501,8 +501,14 @@ func (b *exprBinder) arithmetic(n *sqlparser.BinaryExpr) (planner.Expr, error) {
 	operand, result := arithmeticTypes(op, l.Type(), r.Type())
 	lt, rt := operand, operand
 	if operand.Kind == sqltype.KindDecimal {
-		// Exact operands keep their own scale: the kernels align them, which keeps digits MySQL keeps.
-		lt, rt = asDecimal(l.Type()), asDecimal(r.Type())
+		// Exact operands keep their own scale: the kernels align them, which keeps digits MySQL keeps. Others
+		// (DOUBLE and strings, under DIV) take the operand type's scale: 7.9e0 DIV 2 divides 7.9, not 8.
+		if isExact(l.Type().Kind) {
+			lt = asDecimal(l.Type())
+		}
+		if isExact(r.Type().Kind) {
+			rt = asDecimal(r.Type())
+		}
 	}
 	call := &planner.Call{Func: op, Args: []planner.Expr{castTo(l, lt), castTo(r, rt)}, T: result}
 	if op == "div" && operand.Kind != sqltype.KindInt {

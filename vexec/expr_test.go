@@ -500,7 +500,7 @@ func TestCast(t *testing.T) {
 			{name: "decimal(4,2) overflows", e: castCall(sqltype.Decimal(4, 2), nil), err: sqlerr.DataOutOfRange},
 		}},
 		{"from double", double, []any{2.5, -2.5, 0.1, nil, 1.4999, 20240131.0}, []exprCase{
-			{name: "bigint rounds half away from zero", e: castCall(bigint, nil), want: strs("3, -3, 0, NULL, 1, 20240131")},
+			{name: "bigint rounds half to even", e: castCall(bigint, nil), want: strs("2, -2, 0, NULL, 1, 20240131")},
 			{name: "decimal(11,3)", e: castCall(sqltype.Decimal(11, 3), nil), want: strs("2.500, -2.500, 0.100, NULL, 1.500, 20240131.000")},
 			{name: "text", e: castCall(text, nil), want: strs("2.5, -2.5, 0.1, NULL, 1.4999, 20240131")},
 			{name: "boolean", e: castCall(boolT, nil), want: strs("true, true, true, NULL, true, true")},

@@ -1,6 +1,7 @@
 package vexec
 
 import (
+	"math"
 	"strconv"
 	"strings"
 	"time"
@@ -166,7 +167,9 @@ func toInt(v castValue) (int64, bool, error) {
 		}
 		return 0, true, nil
 	case sqltype.KindFloat:
-		r, err := sqltype.FloatToInt(v.f)
+		// CAST rounds a DOUBLE half to even, as MySQL's rint() does (2.5e0 is 2); a value stored into an
+		// integer column rounds half away from zero instead (sqltype.FloatToInt, MySQL's "Rounding Behavior").
+		r, err := sqltype.FloatToInt(math.RoundToEven(v.f))
 		return r, true, err
 	case sqltype.KindDecimal:
 		r := sqltype.RoundDecimal(v.d, v.scale)

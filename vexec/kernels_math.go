@@ -684,7 +684,7 @@ func mathFloatUnary(ec *evalCtx, c *planner.Call, x *array.Float64, rows int) (a
 				out.setNull(i)
 				continue
 			}
-			out.vals[i] = math.Log(v)
+			out.vals[i] = mathLn(v)
 		}
 	case "log2":
 		for i, v := range xv {
@@ -712,9 +712,21 @@ func mathFloatUnary(ec *evalCtx, c *planner.Call, x *array.Float64, rows int) (a
 	return out.finish(), nil
 }
 
+// mathLn is math.Log, right for subnormal numbers too: Go's assembly Log on amd64 answers -709.09 for 5e-324
+// (the C library, and MySQL, -744.44), so those are scaled into the normal range first.
+func mathLn(v float64) float64 {
+	if v < 0x1p-1022 && v > 0 {
+		return math.Log(v*0x1p54) - 54*math.Ln2
+	}
+	return math.Log(v)
+}
+
 // mathLog10 is math.Log10 made exact at powers of ten (Go computes log2(x)*log10(2), which gives
-// 14.999999999999998 for 1e15, where the C library MySQL uses gives 15).
+// 14.999999999999998 for 1e15, where the C library MySQL uses gives 15), and right for subnormal numbers.
 func mathLog10(v float64) float64 {
+	if v < 0x1p-1022 && v > 0 {
+		return mathLn(v) / math.Ln10
+	}
 	r := math.Log10(v)
 	n := math.Round(r)
 	if math.Abs(r-n) < 1e-9 {
@@ -762,11 +774,11 @@ func mathFloatBinary(ec *evalCtx, c *planner.Call, x, y *array.Float64, kx, ky f
 		}
 	case "log":
 		// LOG(b, x) is ln(x)/ln(b), NULL when b <= 0, b = 1 or x <= 0.
-		lnB := math.Log(kx)
+		lnB := mathLn(kx)
 		for i := range out.vals {
 			if xv != nil {
 				a = xv[i]
-				lnB = math.Log(a)
+				lnB = mathLn(a)
 			}
 			if yv != nil {
 				b = yv[i]
@@ -775,7 +787,7 @@ func mathFloatBinary(ec *evalCtx, c *planner.Call, x, y *array.Float64, kx, ky f
 				out.setNull(i)
 				continue
 			}
-			out.vals[i] = math.Log(b) / lnB
+			out.vals[i] = mathLn(b) / lnB
 		}
 	default:
 		out.release()
