@@ -4,7 +4,7 @@ BIN     := bin/vcube
 DATADIR ?= ./.vcube
 ADDR    ?= 127.0.0.1:3030
 
-.PHONY: all build serve test test-short vet fmt conformance conformance-http differential clean
+.PHONY: all build serve test test-short vet fmt conformance conformance-http differential bench plugins clean
 
 all: build
 
@@ -71,6 +71,37 @@ differential:
 	trap '.ci/mariadb stop "$$dir"' EXIT; \
 	dsn=$$(.ci/mariadb start "$$dir") || exit 1; \
 	run "$$dsn"
+
+# Benchmarks (docs/benchmarks.md): builds bin/vcube and the DuckDB companion bin/vcube-benchpeer (testsuite/benchpeer,
+# a Go module of its own that needs cgo, so that DuckDB stays out of vcube's binary and make test never needs cgo),
+# runs `vcube bench --peer duckdb` at each of BENCH_SCALES into bench/results/<scale>.json, and renders
+# docs/benchmarks.md (with an SVG chart per scale) from every result there. Data sets are generated once and cached
+# under $XDG_CACHE_HOME/vcube-bench. Takes about ten minutes at 10m; never part of make test.
+#   make bench BENCH_SCALES='1m 10m' BENCH_FLAGS='--runs 10 --concurrency 1,8,32'
+BENCH_SCALES ?= 10m
+BENCH_FLAGS  ?=
+bench: build
+	cd testsuite/benchpeer && CGO_ENABLED=1 $(GO) build -trimpath -o ../../bin/vcube-benchpeer .
+	@set -e; for s in $(BENCH_SCALES); do \
+	  echo "./$(BIN) bench --scale $$s --peer duckdb --out bench/results/$$s.json $(BENCH_FLAGS)"; \
+	  ./$(BIN) bench --scale $$s --peer duckdb --out bench/results/$$s.json $(BENCH_FLAGS); \
+	done
+	./$(BIN) bench report --md docs/benchmarks.md bench/results/*.json
+
+# The example plugins (docs/plugins.md) as WebAssembly modules in bin/plugins/: the Go ones from wasm/ (a Go module
+# of its own) with GOOS=wasip1 GOARCH=wasm -buildmode=c-shared, the C one with clang and wasm-ld when they are
+# installed (Debian: clang lld), skipped with a message otherwise.
+PLUGINS := fixed median sumsq approxdistinct
+plugins:
+	@mkdir -p bin/plugins
+	@set -e; for p in $(PLUGINS); do \
+	  echo "wasm/examples/$$p -> bin/plugins/$$p.wasm"; \
+	  (cd wasm && GOOS=wasip1 GOARCH=wasm CGO_ENABLED=0 $(GO) build -buildmode=c-shared -trimpath -o ../bin/plugins/$$p.wasm ./examples/$$p); \
+	done
+	@if command -v clang >/dev/null && command -v wasm-ld >/dev/null; then \
+	  echo "wasm/examples/csum/csum.c -> bin/plugins/csum.wasm"; \
+	  clang --target=wasm32 -nostdlib -O2 -Wall -Werror -Wl,--no-entry -o bin/plugins/csum.wasm wasm/examples/csum/csum.c; \
+	else echo "skipping wasm/examples/csum: it needs clang and wasm-ld (Debian: apt-get install clang lld)"; fi
 
 clean:
 	rm -rf bin

@@ -16,6 +16,7 @@ var allowed = map[string][]string{
 	"vexec":            {"planner", "storage", "plugins"},
 	"sqlfront":         {"planner", "vexec", "storage", "etcdmeta", "plugins"},
 	"testsuite/slt":    {},
+	"bench":            {},
 	"internal/node":    {"sqlfront", "etcdmeta", "storage", "planner", "vexec", "plugins"},
 	"internal/sqlerr":  {},
 	"internal/sqltype": {},

@@ -25,6 +25,7 @@ const usage = `vcube: a MySQL-compatible analytical store for rollups
 usage:
   vcube serve [flags]    run a single-node server (see vcube serve -h)
   vcube conformance      run the SQL conformance files against vcube or MySQL (see vcube conformance -h)
+  vcube bench            measure vcube on a rollup workload, optionally beside DuckDB (see vcube bench -h)
   vcube version          print the version
 `
 
@@ -44,6 +45,8 @@ func run(args []string, stdout, stderr io.Writer) int {
 		return serve(args[1:], stderr)
 	case "conformance":
 		return conformance(args[1:], stdout, stderr)
+	case "bench":
+		return benchCmd(args[1:], stdout, stderr)
 	case "version":
 		fmt.Fprintln(stdout, "vcube", version)
 		return 0
