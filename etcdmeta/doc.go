@@ -23,6 +23,8 @@
 //	<prefix>schemas/<schema>                           Schema
 //	<prefix>tables/<schema>/<table>                    Table, with its columns and indexes
 //	<prefix>chunks/<tableID 16-hex>/<chunkID 16-hex>   Chunk: file, index, level (0 new, 1 partition), bounds
+//	<prefix>jobs/<id 20-digit>                         Job (compactions), read on demand
+//	<prefix>plugins/<name>                             Plugin: module file and SHA-256, read on demand
 //
 // Schema and table names are path-escaped (url.PathEscape) so a '/' in a name cannot move a key into another
 // schema's range, and are compared exactly, as MySQL on Linux does. Schemas, tables, indexes and chunks share

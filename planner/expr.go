@@ -115,17 +115,23 @@ func (c *Call) String() string {
 
 // AggCall is an aggregate function over one argument (nil for COUNT(*)).
 type AggCall struct {
-	Func     string // "count", "sum", "min", "max", "avg"
+	Func     string // "count", "sum", "min", "max", "avg", or a plugin measure's name
 	Arg      Expr
 	Distinct bool
 	T        sqltype.Type
+	// Plugin names the plugin whose measure Func is; empty for the built-in aggregates.
+	Plugin string
 }
 
 func (a *AggCall) Type() sqltype.Type { return a.T }
 
 // StateTypes are the columns a Partial aggregate emits for the call and its Final aggregate merges: COUNT's count;
-// SUM's, MIN's and MAX's value so far (NULL while no value was seen); AVG's exact sum and count.
+// SUM's, MIN's and MAX's value so far (NULL while no value was seen); AVG's exact sum and count; a plugin
+// measure's serialised state (bytes, carried as text).
 func (a *AggCall) StateTypes() []sqltype.Type {
+	if a.Plugin != "" {
+		return []sqltype.Type{sqltype.Text}
+	}
 	switch a.Func {
 	case "count":
 		return []sqltype.Type{sqltype.BigInt}

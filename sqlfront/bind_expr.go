@@ -138,10 +138,10 @@ func (b *exprBinder) bindAbove(e sqlparser.Expr) (planner.Expr, error) {
 			return inner.bindAbove(aliased)
 		}
 	}
-	if isAggregate(e) {
+	if isAggregate(b.ctx, e) {
 		return b.bindAggregate(e)
 	}
-	if _, isLit := e.(*sqlparser.Literal); !isLit && !containsAggregation(e) {
+	if _, isLit := e.(*sqlparser.Literal); !isLit && !containsAggregation(b.ctx, e) {
 		below := &exprBinder{ctx: b.ctx, scope: b.scope, clause: b.clause}
 		if bound, err := below.bindNode(e); err == nil {
 			key, shownKey := exprKey(bound), exprKey(shown(bound))
@@ -158,10 +158,13 @@ func (b *exprBinder) bindAbove(e sqlparser.Expr) (planner.Expr, error) {
 	return b.bindNode(e)
 }
 
-func isAggregate(e sqlparser.Expr) bool {
-	switch e.(type) {
+func isAggregate(ctx context.Context, e sqlparser.Expr) bool {
+	switch e := e.(type) {
 	case *sqlparser.CountStar, *sqlparser.Count, *sqlparser.Sum, *sqlparser.Min, *sqlparser.Max, *sqlparser.Avg:
 		return true
+	case *sqlparser.FuncExpr:
+		_, ok := measureOf(ctx, e.Name.String())
+		return ok
 	}
 	return false
 }
@@ -190,11 +193,13 @@ func (b *exprBinder) bindAggregate(e sqlparser.Expr) (planner.Expr, error) {
 		fn, arg = "max", a.Arg
 	case *sqlparser.Avg:
 		fn, arg, distinct = "avg", a.Arg, a.Distinct
+	case *sqlparser.FuncExpr:
+		return b.bindMeasure(a)
 	}
 	// MIN and MAX of distinct values are MIN and MAX.
 	call := &planner.AggCall{Func: fn, T: sqltype.BigInt, Distinct: distinct && fn != "min" && fn != "max"}
 	if arg != nil {
-		if containsAggregation(arg) {
+		if containsAggregation(b.ctx, arg) {
 			return nil, sqlerr.New(sqlerr.InvalidGroupFunc, "Invalid use of group function")
 		}
 		below := &exprBinder{ctx: b.ctx, scope: b.scope, clause: b.clause}
@@ -211,6 +216,44 @@ func (b *exprBinder) bindAggregate(e sqlparser.Expr) (planner.Expr, error) {
 		i = len(b.agg.aggs) - 1
 	}
 	return &planner.ColumnRef{Index: len(b.agg.groups) + i, Name: call.String(), T: b.agg.aggs[i].T}, nil
+}
+
+// bindMeasure binds a call of a plugin measure: an aggregate like SUM, whose states the plugin keeps.
+func (b *exprBinder) bindMeasure(f *sqlparser.FuncExpr) (planner.Expr, error) {
+	m, _ := measureOf(b.ctx, f.Name.String())
+	if len(f.Exprs) != 1 || len(m.fn.Args) != 1 {
+		return nil, sqlerr.New(sqlerr.WrongParamCount, "Incorrect parameter count in the call to '%s': it takes one argument (plugin %s declares %d)", m.fn.Name, m.plugin, len(m.fn.Args))
+	}
+	if containsAggregation(b.ctx, f.Exprs[0]) {
+		return nil, sqlerr.New(sqlerr.InvalidGroupFunc, "Invalid use of group function")
+	}
+	below := &exprBinder{ctx: b.ctx, scope: b.scope, clause: b.clause}
+	arg, err := below.bindNode(f.Exprs[0])
+	if err != nil {
+		return nil, err
+	}
+	want := m.fn.Args[0]
+	switch at := arg.Type(); {
+	case want.Kind == sqltype.KindDecimal && want.Precision == 0: // any DECIMAL
+		if at.Kind != sqltype.KindDecimal {
+			want = sqltype.Decimal(sqltype.MaxDecimalPrecision, 10)
+			if isExact(at.Kind) {
+				want = asDecimal(at)
+			}
+		} else {
+			want = at.Shown()
+		}
+	case want.Kind == sqltype.KindString:
+		want = sqltype.Text
+	}
+	call := &planner.AggCall{Func: m.fn.Name, Plugin: m.plugin, Arg: castTo(arg, want), T: m.fn.Returns}
+	key := exprKey(call)
+	i := slices.IndexFunc(b.agg.aggs, func(a *planner.AggCall) bool { return exprKey(a) == key })
+	if i < 0 {
+		b.agg.aggs = append(b.agg.aggs, call)
+		i = len(b.agg.aggs) - 1
+	}
+	return &planner.ColumnRef{Index: len(b.agg.groups) + i, Name: call.String(), T: call.T}, nil
 }
 
 // aggregateTypes coerces an aggregate's argument and gives its result type, as MySQL types them (AVG of exact

@@ -65,7 +65,7 @@ func (b *selectBinder) bind(sel *sqlparser.Select) (planner.Node, error) {
 	}
 	var where planner.Expr
 	if sel.Where != nil {
-		if containsAggregation(sel.Where.Expr) {
+		if containsAggregation(b.ctx, sel.Where.Expr) {
 			return nil, sqlerr.New(sqlerr.InvalidGroupFunc, "Invalid use of group function")
 		}
 		wb := &exprBinder{ctx: b.ctx, scope: b.scope, clause: "where clause"}
@@ -76,13 +76,13 @@ func (b *selectBinder) bind(sel *sqlparser.Select) (planner.Node, error) {
 	}
 	aggregated := sel.GroupBy != nil && len(sel.GroupBy.Exprs) > 0
 	for _, it := range items {
-		aggregated = aggregated || containsAggregation(it.ast)
+		aggregated = aggregated || containsAggregation(b.ctx, it.ast)
 	}
-	if sel.Having != nil && containsAggregation(sel.Having.Expr) {
+	if sel.Having != nil && containsAggregation(b.ctx, sel.Having.Expr) {
 		aggregated = true
 	}
 	for _, o := range sel.OrderBy {
-		aggregated = aggregated || containsAggregation(o.Expr)
+		aggregated = aggregated || containsAggregation(b.ctx, o.Expr)
 	}
 
 	aliases := map[string]sqlparser.Expr{}
@@ -561,7 +561,7 @@ func (b *selectBinder) bindGroupKey(g sqlparser.Expr, items []selectItem) (plann
 			}
 		}
 	}
-	if containsAggregation(g) {
+	if containsAggregation(b.ctx, g) {
 		return nil, sqlerr.New(sqlerr.WrongGroupField, "Can't group on '%s'", sqlparser.String(g))
 	}
 	gb := &exprBinder{ctx: b.ctx, scope: b.scope, clause: "group statement"}

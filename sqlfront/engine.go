@@ -18,6 +18,7 @@ import (
 	"github.com/vcubedb/vcube/etcdmeta"
 	"github.com/vcubedb/vcube/internal/sqlerr"
 	"github.com/vcubedb/vcube/planner"
+	"github.com/vcubedb/vcube/plugins"
 	"github.com/vcubedb/vcube/storage"
 	"github.com/vcubedb/vcube/vexec"
 )
@@ -39,6 +40,10 @@ type Config struct {
 	Parallelism int
 	// QueryMemoryLimit is the most bytes one query may hold (0: no limit): past it the query fails with 1037.
 	QueryMemoryLimit int64
+	// Plugins runs WebAssembly plugins and PluginDir holds their modules (INSTALL PLUGIN ... SONAME names a file
+	// in it); without both, plugin statements are refused.
+	Plugins   *plugins.Host
+	PluginDir string
 }
 
 // Engine runs SQL statements. It is safe for concurrent use.
@@ -51,6 +56,7 @@ type Engine struct {
 	compactMu sync.Mutex
 	jobs      jobLog
 	running   atomic.Int64 // statements being executed
+	plugins   pluginSet
 }
 
 // Running returns how many statements are being executed.
@@ -63,6 +69,7 @@ func NewEngine(cfg Config) *Engine {
 	}
 	e := &Engine{cfg: cfg}
 	e.jobs.e = e
+	e.plugins.loaded, e.plugins.broken = map[string]*loadedPlugin{}, map[string]string{}
 	return e
 }
 
@@ -118,6 +125,12 @@ func (e *Engine) Execute(ctx context.Context, sess *Session, sql string) (res *R
 	}()
 	if sess == nil {
 		sess = &Session{}
+	}
+	if res, ok, err := e.pluginStatement(ctx, sql); ok {
+		if err != nil {
+			return nil, sqlerr.From(err)
+		}
+		return res, nil
 	}
 	if m := showPartitions.FindStringSubmatch(sql); m != nil {
 		// SHOW PARTITIONS FROM s.t, which vitess does not parse, is a view of system.partitions.
@@ -250,7 +263,7 @@ func (e *Engine) execConfig() vexec.Config {
 	if e.cfg.QueryMemoryLimit > 0 {
 		mem = vexec.NewLimitAllocator(mem, e.cfg.QueryMemoryLimit)
 	}
-	return vexec.Config{Mem: mem, BatchSize: e.cfg.BatchSize, Data: e.cfg.Data}
+	return vexec.Config{Mem: mem, BatchSize: e.cfg.BatchSize, Data: e.cfg.Data, Measures: e.Measure}
 }
 
 func (e *Engine) plan(ctx context.Context, sess *Session, snap *etcdmeta.Snapshot, stmt sqlparser.TableStatement) (planner.Node, error) {
@@ -308,6 +321,7 @@ func (e *Engine) bindQuery(ctx context.Context, sess *Session, snap *etcdmeta.Sn
 	ctx = withPlanNotes(ctx)
 	if ctx.Value(subqueryKey{}) == nil {
 		ctx = withSubqueries(ctx, &subqueryEnv{e: e, sess: sess, snap: snap})
+		ctx = context.WithValue(ctx, measuresKey{}, &e.plugins)
 		ctx = context.WithValue(ctx, statementTimeKey{}, time.Now())
 	}
 	switch s := stmt.(type) {

@@ -25,6 +25,8 @@ type HTTPConfig struct {
 //
 //	POST /v1/sql   body: one statement as text, or {"query": "..."} with Content-Type application/json;
 //	               ?format=json (default) | csv | arrow; ?schema=s sets the default schema
+//	PUT  /v1/plugins/<name>     body: a WebAssembly module, installed as plugin <name> (INSTALL PLUGIN)
+//	DELETE /v1/plugins/<name>   uninstalls it (UNINSTALL PLUGIN)
 //	GET  /healthz  200 once the server accepts queries
 type HTTPServer struct {
 	engine *Engine
@@ -78,8 +80,39 @@ func (h *HTTPServer) handle(ctx *fasthttp.RequestCtx) {
 		}
 		h.sql(ctx)
 	default:
+		if name, ok := strings.CutPrefix(string(ctx.Path()), "/v1/plugins/"); ok {
+			h.plugin(ctx, name)
+			return
+		}
 		writeError(ctx, fasthttp.StatusNotFound, sqlerr.New(sqlerr.Unknown, "no such endpoint %q", ctx.Path()))
 	}
+}
+
+// plugin installs (PUT, the module as the body) or uninstalls (DELETE) a plugin; answers {"ok": true}.
+func (h *HTTPServer) plugin(ctx *fasthttp.RequestCtx, name string) {
+	qctx, cancel := context.WithCancel(h.base)
+	defer cancel()
+	var err error
+	switch {
+	case ctx.IsPut():
+		err = h.engine.InstallPlugin(qctx, name, ctx.PostBody())
+	case ctx.IsDelete():
+		err = h.engine.UninstallPlugin(qctx, name)
+	default:
+		ctx.Response.Header.Set("Allow", "PUT, DELETE")
+		writeError(ctx, fasthttp.StatusMethodNotAllowed, sqlerr.New(sqlerr.Unknown, "use PUT to install a plugin, DELETE to uninstall it"))
+		return
+	}
+	if err != nil {
+		status := fasthttp.StatusInternalServerError
+		if sqlerr.IsClientError(err) {
+			status = fasthttp.StatusBadRequest
+		}
+		writeError(ctx, status, err)
+		return
+	}
+	ctx.SetContentType("application/json")
+	ctx.SetBodyString("{\"ok\":true}\n")
 }
 
 // sqlRequest is the JSON form of a statement.

@@ -133,15 +133,20 @@ func (b *exprBinder) exists(n *sqlparser.ExistsExpr) (planner.Expr, error) {
 
 // containsAggregation reports whether e uses an aggregate function of the query it belongs to: aggregates
 // inside its subqueries belong to them.
-func containsAggregation(e sqlparser.SQLNode) bool {
+func containsAggregation(ctx context.Context, e sqlparser.SQLNode) bool {
 	found := false
 	_ = sqlparser.Walk(func(n sqlparser.SQLNode) (bool, error) {
-		switch n.(type) {
+		switch n := n.(type) {
 		case *sqlparser.Subquery:
 			return false, nil
 		case sqlparser.AggrFunc:
 			found = true
 			return false, nil
+		case *sqlparser.FuncExpr:
+			if _, ok := measureOf(ctx, n.Name.String()); ok {
+				found = true
+				return false, nil
+			}
 		}
 		return !found, nil
 	}, e)

@@ -113,6 +113,12 @@ var systemTables = map[string]systemTable{
 			return out
 		},
 	},
+	"system.functions": {
+		// The functions plugins add to SQL; built-ins are MySQL's and vcube's documented ones.
+		cols: []planner.Field{textCol("function_name"), textCol("kind"), textCol("plugin"), textCol("arguments"),
+			textCol("returns"), textCol("custom_type")},
+		rows: func(e *Engine, _ *etcdmeta.Snapshot) [][]any { return e.pluginFunctionRows() },
+	},
 	"system.jobs": {
 		cols: []planner.Field{bigintCol("job_id"), textCol("job_type"), textCol("table_schema"), textCol("table_name"),
 			textCol("index_name"), textCol("status"), bigintCol("inputs"), bigintCol("outputs"), bigintCol("row_count"),

@@ -33,7 +33,8 @@ type aggCore struct {
 	accs   []accumulator
 }
 
-func newAggCore(n *planner.Aggregate, mem memory.Allocator) (aggCore, error) {
+func newAggCore(n *planner.Aggregate, cfg Config) (aggCore, error) {
+	mem := cfg.Mem
 	c := aggCore{node: n}
 	for _, g := range n.GroupBy {
 		ev, err := compile(g)
@@ -44,7 +45,13 @@ func newAggCore(n *planner.Aggregate, mem memory.Allocator) (aggCore, error) {
 	}
 	col := len(n.GroupBy)
 	for _, a := range n.Aggs {
-		acc, err := newAccumulator(a, mem)
+		var acc accumulator
+		var err error
+		if a.Plugin != "" {
+			acc, err = newPluginAcc(a, cfg)
+		} else {
+			acc, err = newAccumulator(a, mem)
+		}
 		if err != nil {
 			return c, err
 		}
@@ -68,6 +75,27 @@ func newAggCore(n *planner.Aggregate, mem memory.Allocator) (aggCore, error) {
 		c.args = append(c.args, ev)
 	}
 	return c, nil
+}
+
+// openAccs hands the query's context to the accumulators that call out of the process (plugin measures), which
+// take what they need; closeAccs gives it back.
+func (c *aggCore) openAccs(ctx context.Context) error {
+	for _, acc := range c.accs {
+		if e, ok := acc.(externalAcc); ok {
+			if err := e.open(ctx); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+func (c *aggCore) closeAccs() {
+	for _, acc := range c.accs {
+		if e, ok := acc.(externalAcc); ok {
+			e.close()
+		}
+	}
 }
 
 // evalKeys evaluates the group keys over b; the caller releases them.
@@ -146,14 +174,19 @@ func (c *aggCore) outputs(mem memory.Allocator, n int, cols []arrow.Array) ([]ar
 }
 
 func newHashAggregateOp(n *planner.Aggregate, input Operator, cfg Config) (Operator, error) {
-	core, err := newAggCore(n, cfg.Mem)
+	core, err := newAggCore(n, cfg)
 	if err != nil {
 		return nil, err
 	}
 	return &hashAggregateOp{aggCore: core, input: input, cfg: cfg}, nil
 }
 
-func (h *hashAggregateOp) Open(ctx context.Context) error { return h.input.Open(ctx) }
+func (h *hashAggregateOp) Open(ctx context.Context) error {
+	if err := h.openAccs(ctx); err != nil {
+		return err
+	}
+	return h.input.Open(ctx)
+}
 
 func (h *hashAggregateOp) Next(ctx context.Context) (arrow.RecordBatch, error) {
 	if h.result == nil {
@@ -232,6 +265,7 @@ func (h *hashAggregateOp) emit() error {
 }
 
 func (h *hashAggregateOp) Close() error {
+	h.closeAccs()
 	charge(h.cfg.Mem, -h.charged)
 	h.charged = 0
 	h.out.release()

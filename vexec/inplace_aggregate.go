@@ -41,7 +41,7 @@ func newInplaceAggregateOp(n *planner.Aggregate, input Operator, cfg Config) (Op
 			return nil, errors.New("vexec: an inplace aggregate cannot compute " + a.String())
 		}
 	}
-	core, err := newAggCore(n, cfg.Mem)
+	core, err := newAggCore(n, cfg)
 	if err != nil {
 		return nil, err
 	}
@@ -54,6 +54,9 @@ func newInplaceAggregateOp(n *planner.Aggregate, input Operator, cfg Config) (Op
 
 func (h *inplaceAggregateOp) Open(ctx context.Context) error {
 	h.ec = newEvalCtx(ctx, h.cfg.Mem)
+	if err := h.openAccs(ctx); err != nil {
+		return err
+	}
 	return h.input.Open(ctx)
 }
 
@@ -169,6 +172,7 @@ func (h *inplaceAggregateOp) flush(n int) error {
 }
 
 func (h *inplaceAggregateOp) Close() error {
+	h.closeAccs()
 	h.out.release()
 	for _, b := range h.ready {
 		b.Release()

@@ -13,6 +13,7 @@ import (
 
 	"github.com/vcubedb/vcube/internal/sqlerr"
 	"github.com/vcubedb/vcube/planner"
+	"github.com/vcubedb/vcube/plugins"
 	"github.com/vcubedb/vcube/storage"
 )
 
@@ -32,6 +33,9 @@ type Config struct {
 	Mem       memory.Allocator // every Arrow buffer of the query comes from it
 	BatchSize int              // rows per batch; DefaultBatchSize when 0
 	Data      *storage.Store   // table data
+	// Measures finds the plugin measures aggregates name (planner.AggCall.Plugin); nil when no plugin is
+	// installed.
+	Measures func(plugin, name string) (*plugins.Measure, error)
 
 	part *scanPart // set for the runs of a Merge: the chunks its Scan reads
 }

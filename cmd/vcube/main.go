@@ -74,13 +74,16 @@ func serve(args []string, stderr io.Writer) int {
 	fs.Var(&cacheSize, "column-cache-size", "memory for decoded column chunks that warm queries reuse (e.g. 512MiB, 2GiB); 0 disables the cache")
 	memLimit := byteSize(DefaultQueryMemoryLimit)
 	fs.Var(&memLimit, "query-memory-limit", "most memory one query may hold (e.g. 4GiB); past it the query fails with error 1037; 0 for no limit")
+	pluginDir := fs.String("plugin-dir", "", "directory of WebAssembly plugin modules (INSTALL PLUGIN ... SONAME names a file in it); <data-dir>/plugins when empty")
+	pluginMem := byteSize(0)
+	fs.Var(&pluginMem, "plugin-memory-limit", "most memory one plugin instance may use (e.g. 256MiB); 0 for the default, 256MiB")
 	if err := parseFlags(fs, args); err != nil {
 		return 2
 	}
 	log := slog.New(slog.NewTextHandler(stderr, nil))
 	cfg := node.Config{DataDir: *dataDir, QueryTimeout: *queryTimeout, ImportBatchRows: *importRows,
 		PartitionSplitThreshold: *splitRows, ColumnCacheBytes: int64(cacheSize), QueryMemoryLimit: int64(memLimit),
-		BatchSize: *batchSize}
+		BatchSize: *batchSize, PluginDir: *pluginDir, PluginMemoryLimit: int64(pluginMem)}
 	if *batchSize < 1 || *batchSize > 1<<20 {
 		fmt.Fprintf(stderr, "vcube: --batch-size must be between 1 and 1048576, not %d\n", *batchSize)
 		return 2

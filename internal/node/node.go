@@ -7,6 +7,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"log/slog"
 	"net"
 	"os"
 	"path/filepath"
@@ -17,6 +18,7 @@ import (
 	"time"
 
 	"github.com/vcubedb/vcube/etcdmeta"
+	"github.com/vcubedb/vcube/plugins"
 	"github.com/vcubedb/vcube/sqlfront"
 	"github.com/vcubedb/vcube/storage"
 )
@@ -40,6 +42,10 @@ type Config struct {
 	ColumnCacheBytes int64
 	// QueryMemoryLimit is the most bytes one query may hold; 0 for no limit.
 	QueryMemoryLimit int64
+	// PluginDir holds plugin modules (INSTALL PLUGIN ... SONAME names a file in it); DataDir/plugins when
+	// empty. PluginMemoryLimit caps each plugin instance's memory; 0 for the plugins package's default.
+	PluginDir         string
+	PluginMemoryLimit int64
 }
 
 // DefaultColumnCacheBytes is the column cache's size when the configuration does not set one.
@@ -54,6 +60,7 @@ type Node struct {
 	Data    *storage.Store
 	Cache   *storage.ColumnCache // nil when disabled
 	Engine  *sqlfront.Engine
+	Plugins *plugins.Host
 	http    *sqlfront.HTTPServer
 	ln      net.Listener
 	served  chan error
@@ -109,9 +116,25 @@ func Open(ctx context.Context, cfg Config) (_ *Node, err error) {
 	if _, err := n.Data.RemoveOrphans(snap.Files()); err != nil {
 		return nil, fmt.Errorf("removing unreferenced data files: %w", err)
 	}
+	if cfg.PluginDir == "" {
+		cfg.PluginDir = filepath.Join(cfg.DataDir, "plugins")
+	}
+	if err := os.MkdirAll(cfg.PluginDir, 0o755); err != nil {
+		return nil, fmt.Errorf("plugin directory: %w", err)
+	}
+	// Compiled plugin code is cached across restarts, beside the data.
+	if n.Plugins, err = plugins.NewHost(ctx, plugins.Config{CacheDir: filepath.Join(cfg.DataDir, "plugin-cache"),
+		MemoryLimit: cfg.PluginMemoryLimit}); err != nil {
+		return nil, fmt.Errorf("plugins: %w", err)
+	}
 	n.Engine = sqlfront.NewEngine(sqlfront.Config{Catalog: n.Catalog, Data: n.Data, BatchSize: cfg.BatchSize,
 		ImportBatchRows: cfg.ImportBatchRows, PartitionSplitThreshold: cfg.PartitionSplitThreshold,
-		CompactionMinChunks: cfg.CompactionMinChunks, QueryMemoryLimit: cfg.QueryMemoryLimit})
+		CompactionMinChunks: cfg.CompactionMinChunks, QueryMemoryLimit: cfg.QueryMemoryLimit,
+		Plugins: n.Plugins, PluginDir: cfg.PluginDir})
+	// Installed plugins load again; one that cannot is logged and shown by SHOW PLUGINS, and the rest run.
+	if err := n.Engine.LoadPlugins(ctx, slog.Default()); err != nil {
+		return nil, fmt.Errorf("plugins: %w", err)
+	}
 	// Jobs recorded as running belong to a process that stopped before they finished.
 	n.Engine.InterruptJobs(ctx)
 	if cfg.CompactionInterval >= 0 {
@@ -187,6 +210,12 @@ func (n *Node) Close() error {
 		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 		errs = append(errs, n.http.Shutdown(ctx))
 		cancel()
+	}
+	if n.Engine != nil {
+		n.Engine.ClosePlugins(context.Background())
+	}
+	if n.Plugins != nil {
+		errs = append(errs, n.Plugins.Close(context.Background()))
 	}
 	if n.Catalog != nil {
 		errs = append(errs, n.Catalog.Close())

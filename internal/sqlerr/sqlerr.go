@@ -60,6 +60,8 @@ const (
 	WrongUsage         = sqlerror.ErrorCode(1221)               // ER_WRONG_USAGE
 	UnknownTable       = sqlerror.ErrorCode(1051)               // ER_BAD_TABLE_ERROR
 	NoTablesUsed       = sqlerror.ErrorCode(1096)               // ER_NO_TABLES_USED
+	UDFExists          = sqlerror.ERUDFExists                   // 1125
+	CantOpenLibrary    = sqlerror.ErrorCode(1126)               // ER_CANT_OPEN_LIBRARY
 )
 
 // sqlState gives the SQLSTATE MySQL sends with each error number; numbers not listed send HY000.

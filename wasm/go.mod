@@ -1,0 +1,3 @@
+module github.com/vcubedb/vcube/wasm
+
+go 1.26.2
