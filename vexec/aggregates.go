@@ -644,29 +644,92 @@ type distinctAcc struct {
 	inner accumulator
 	call  *planner.AggCall
 	mem   memory.Allocator
-	seen  map[string]struct{}
-	buf   []byte
-	keep  []int64
-	ids   []uint32
+	// The values seen, per group: BIGINT and TIMESTAMP values in maps of int64, text in maps of strings (looked
+	// up without copying, copied once when new), other types encoded with their group into seen.
+	ints []map[int64]struct{}
+	strs []map[string]struct{}
+	seen map[string]struct{}
+	buf  []byte
+	keep []int64
+	ids  []uint32
 }
 
-func (d *distinctAcc) grow(n int) { d.inner.grow(n) }
+func (d *distinctAcc) grow(n int) {
+	d.inner.grow(n)
+	for len(d.ints) < n {
+		d.ints = append(d.ints, nil)
+	}
+	for len(d.strs) < n {
+		d.strs = append(d.strs, nil)
+	}
+}
+
+// distinctEntryBytes is what one remembered value costs beside its own bytes (map entry and overhead).
+const distinctEntryBytes = 48
 
 func (d *distinctAcc) update(ids []uint32, arg arrow.Array) error {
 	d.keep, d.ids = d.keep[:0], d.ids[:0]
-	for i, g := range ids {
-		if arg.IsNull(i) {
-			continue
+	nulls := arg.NullN() > 0
+	var charged int64
+	switch a := arg.(type) {
+	case *array.Int64:
+		for i, v := range a.Int64Values() {
+			if nulls && a.IsNull(i) {
+				continue
+			}
+			g := ids[i]
+			if int(g) >= len(d.ints) {
+				d.grow(int(g) + 1)
+			}
+			set := d.ints[g]
+			if set == nil {
+				set = make(map[int64]struct{})
+				d.ints[g] = set
+			}
+			if _, dup := set[v]; dup {
+				continue
+			}
+			set[v] = struct{}{}
+			charged += distinctEntryBytes
+			d.keep, d.ids = append(d.keep, int64(i)), append(d.ids, g)
 		}
-		d.buf = binary.LittleEndian.AppendUint32(d.buf[:0], g)
-		d.buf = appendKey(d.buf, arg, i)
-		if _, dup := d.seen[string(d.buf)]; dup {
-			continue
+	case *array.String:
+		for i, g := range ids {
+			if nulls && a.IsNull(i) {
+				continue
+			}
+			if int(g) >= len(d.strs) {
+				d.grow(int(g) + 1)
+			}
+			set := d.strs[g]
+			if set == nil {
+				set = make(map[string]struct{})
+				d.strs[g] = set
+			}
+			v := a.Value(i)
+			if _, dup := set[v]; dup {
+				continue
+			}
+			set[strings.Clone(v)] = struct{}{}
+			charged += int64(len(v)) + distinctEntryBytes
+			d.keep, d.ids = append(d.keep, int64(i)), append(d.ids, g)
 		}
-		d.seen[string(d.buf)] = struct{}{}
-		charge(d.mem, int64(len(d.buf))+48)
-		d.keep, d.ids = append(d.keep, int64(i)), append(d.ids, g)
+	default:
+		for i, g := range ids {
+			if nulls && arg.IsNull(i) {
+				continue
+			}
+			d.buf = binary.LittleEndian.AppendUint32(d.buf[:0], g)
+			d.buf = appendKey(d.buf, arg, i)
+			if _, dup := d.seen[string(d.buf)]; dup {
+				continue
+			}
+			d.seen[string(d.buf)] = struct{}{}
+			charged += int64(len(d.buf)) + distinctEntryBytes
+			d.keep, d.ids = append(d.keep, int64(i)), append(d.ids, g)
+		}
 	}
+	charge(d.mem, charged)
 	if len(d.keep) == 0 {
 		return nil
 	}
