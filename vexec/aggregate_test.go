@@ -9,7 +9,12 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/apache/arrow-go/v18/arrow"
+	"github.com/apache/arrow-go/v18/arrow/array"
 	"github.com/apache/arrow-go/v18/arrow/decimal128"
+	"github.com/apache/arrow-go/v18/arrow/memory"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
 
 	"github.com/vcubedb/vcube/internal/sqlerr"
 	"github.com/vcubedb/vcube/internal/sqltype"
@@ -539,4 +544,41 @@ func TestAggregateStrategiesAgree(t *testing.T) {
 			})
 		}
 	}
+}
+
+// SUM of DECIMAL runs past 38 digits on the way (as MySQL's 65-digit sums do) and is held to 38 only as a
+// result; a 128-bit wrap is an error at once.
+func TestSumDecimalRange(t *testing.T) {
+	half := decimal128.FromBigInt(new(big.Int).Mul(big.NewInt(5), new(big.Int).Exp(big.NewInt(10), big.NewInt(37), nil))) // 38 digits
+	_, ok := add128(half, half)
+	assert.True(t, ok, "10^38, 39 digits, fits 128 bits")
+	maxI := decimal128.New(math.MaxInt64, math.MaxUint64)
+	_, ok = add128(maxI, decimal128.FromI64(1))
+	assert.False(t, ok, "wraps")
+	_, ok = add128(maxI.Negate(), decimal128.FromI64(-2))
+	assert.False(t, ok, "wraps below")
+	_, ok = add128(maxI, maxI.Negate())
+	assert.True(t, ok, "opposite signs never wrap")
+
+	call := &planner.AggCall{Func: "sum", Arg: &planner.ColumnRef{Name: "d", T: sqltype.Decimal(38, 0)}, T: sqltype.Decimal(38, 0)}
+	mem := memory.NewGoAllocator()
+	run := func(vals ...decimal128.Num) (arrow.Array, error) {
+		b := array.NewDecimal128Builder(mem, &arrow.Decimal128Type{Precision: 38, Scale: 0})
+		defer b.Release()
+		b.AppendValues(vals, nil)
+		arg := b.NewArray()
+		defer arg.Release()
+		acc, err := newAccumulator(call, mem)
+		require.NoError(t, err)
+		acc.grow(1)
+		require.NoError(t, acc.update(make([]uint32, len(vals)), arg))
+		return acc.finish(mem, 1)
+	}
+	out, err := run(half, half, half.Negate(), half.Negate(), decimal128.FromI64(7))
+	require.NoError(t, err)
+	assert.Equal(t, "7", out.(*array.Decimal128).Value(0).ToString(0))
+	out.Release()
+	_, err = run(half, half)
+	require.Error(t, err, "a result past 38 digits")
+	assert.Contains(t, err.Error(), "out of range")
 }

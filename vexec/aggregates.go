@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/binary"
 	"math"
+	"math/bits"
 	"strings"
 
 	"github.com/apache/arrow-go/v18/arrow"
@@ -277,16 +278,64 @@ func (s *sumDecimalAcc) update(ids []uint32, arg arrow.Array) error {
 		if bits != nil && bitutil.BitIsNotSet(bits, off+i) {
 			continue
 		}
-		r := s.sums[g].Add(vals[i])
-		if !r.FitsInPrecision(sqltype.MaxDecimalPrecision) {
-			return sqlerr.New(sqlerr.DataOutOfRange, "DECIMAL value is out of range in '%s'", s.call.String())
+		r, ok := add128(s.sums[g], vals[i])
+		if !ok {
+			return s.outOfRange()
 		}
 		s.sums[g] = r
 		s.seen[g] = true
 	}
 	return nil
 }
+
+// updateWhole adds a batch into the one group of an aggregate without GROUP BY, in registers.
+func (s *sumDecimalAcc) updateWhole(arg arrow.Array) error {
+	s.grow(1)
+	vals := arg.(*array.Decimal128).Values()
+	bits, off := validity(arg)
+	sum, seen := s.sums[0], s.seen[0]
+	for i, v := range vals {
+		if bits != nil && bitutil.BitIsNotSet(bits, off+i) {
+			continue
+		}
+		r, ok := add128(sum, v)
+		if !ok {
+			return s.outOfRange()
+		}
+		sum, seen = r, true
+	}
+	s.sums[0], s.seen[0] = sum, seen
+	return nil
+}
+
+// add128 adds two 128-bit integers, reporting false when the sum wraps. Running sums may pass 38 digits on the
+// way (MySQL's sums have 65); only a result is held to 38 (checkSums).
+func add128(a, b decimal128.Num) (decimal128.Num, bool) {
+	lo, carry := bits.Add64(a.LowBits(), b.LowBits(), 0)
+	ah, bh := a.HighBits(), b.HighBits()
+	hi := ah + bh + int64(carry)
+	// Wrapped when both addends have one sign and the sum the other.
+	return decimal128.New(hi, lo), (ah^hi)&(bh^hi) >= 0
+}
+
+func (s *sumDecimalAcc) outOfRange() error {
+	return sqlerr.New(sqlerr.DataOutOfRange, "DECIMAL value is out of range in '%s'", s.call.String())
+}
+
+// checkSums holds the sums of groups [0, n) to 38 digits, as they leave the accumulator.
+func (s *sumDecimalAcc) checkSums(n int) error {
+	for _, v := range s.sums[:n] {
+		if !v.FitsInPrecision(sqltype.MaxDecimalPrecision) {
+			return s.outOfRange()
+		}
+	}
+	return nil
+}
+
 func (s *sumDecimalAcc) finish(mem memory.Allocator, n int) (arrow.Array, error) {
+	if err := s.checkSums(n); err != nil {
+		return nil, err
+	}
 	out := newDecimalOut(mem, s.out.Arrow(), n)
 	copy(out.vals, s.sums[:n])
 	for g := 0; g < n; g++ {
