@@ -127,9 +127,11 @@ func (a *AggCall) Type() sqltype.Type { return a.T }
 
 // StateTypes are the columns a Partial aggregate emits for the call and its Final aggregate merges: COUNT's count;
 // SUM's, MIN's and MAX's value so far (NULL while no value was seen); AVG's exact sum and count; a plugin
-// measure's serialised state (bytes, carried as text).
+// measure's serialised state (bytes, carried as text); a DISTINCT aggregate's distinct values, serialised (only
+// BIGINT and text arguments split, DistinctSplits).
 func (a *AggCall) StateTypes() []sqltype.Type {
-	if a.Plugin != "" {
+	if a.Plugin != "" || a.Distinct {
+		// A measure's state, or a DISTINCT aggregate's distinct values so far, serialised.
 		return []sqltype.Type{sqltype.Text}
 	}
 	switch a.Func {
@@ -144,6 +146,14 @@ func (a *AggCall) StateTypes() []sqltype.Type {
 	}
 	return []sqltype.Type{a.T}
 }
+
+// DistinctSplits reports whether a DISTINCT aggregate can run as Partial and Final stages: its values travel
+// between them serialised, which vcube does for BIGINT and text arguments.
+func (a *AggCall) DistinctSplits() bool {
+	k := a.Arg.Type().Kind
+	return k == sqltype.KindInt || k == sqltype.KindString
+}
+
 func (a *AggCall) String() string {
 	if a.Arg == nil {
 		return a.Func + "(*)"

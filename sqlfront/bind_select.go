@@ -256,14 +256,18 @@ func (b *selectBinder) aggregateStages(a *planner.Aggregate, scan *planner.Scan,
 		note(b.ctx, "aggregate", "FullHashAggregate: the input is not a plain table read")
 		return a
 	}
+	distinct := false
 	for _, ag := range a.Aggs {
-		if ag.Distinct {
-			// The distinct values of a group are known in one place only.
+		if ag.Distinct && !ag.DistinctSplits() {
+			// Its values cannot travel between stages: the distinct values of a group are known in one place only.
 			note(b.ctx, "aggregate", "FullHashAggregate: %s needs every value of a group in one place", ag.String())
 			return a
 		}
+		distinct = distinct || ag.Distinct
 	}
 	switch {
+	case distinct:
+		note(b.ctx, "aggregate", "Hash: DISTINCT aggregates remember each group's values in hash sets")
 	case len(groups) == 0:
 		note(b.ctx, "aggregate", "Hash: no GROUP BY, one group")
 	case b.sortedOnGroups(b.index, groups, ranges):
@@ -281,6 +285,9 @@ func (b *selectBinder) aggregateStages(a *planner.Aggregate, scan *planner.Scan,
 	final.Input = &planner.Merge{Input: partial, Parallel: b.engine.parallelism()}
 	note(b.ctx, "aggregate", "Partial per chunk under a Merge (%d chunks, read in parallel), FinalHashAggregate over their states",
 		len(scan.Chunks))
+	if distinct {
+		note(b.ctx, "aggregate", "DISTINCT aggregates: each chunk's distinct values per group travel to the Final stage, which counts each value once")
+	}
 	return final
 }
 

@@ -466,6 +466,36 @@ func TestDistinctAggregates(t *testing.T) {
 	runAll(t, plan, tt.store, func(t *testing.T, res runResult) {
 		equalRows(t, res.schema, sortedFormatted(res, res.rows), sortedFormatted(res, want))
 	})
+	// BIGINT and text DISTINCT aggregates split: each chunk's distinct values per group, serialised, merged once.
+	t.Run("partial per chunk in parallel, final", func(t *testing.T) {
+		var split []int
+		for i, a := range aggs {
+			if a.DistinctSplits() {
+				split = append(split, i)
+			}
+		}
+		if len(split) < 4 {
+			t.Fatalf("only %d aggregates split: the test needs BIGINT and text ones", len(split))
+		}
+		var sAggs []*planner.AggCall
+		var sWant []row
+		for _, i := range split {
+			sAggs = append(sAggs, aggs[i])
+		}
+		for _, r := range want {
+			w := row{r[0]}
+			for _, i := range split {
+				w = append(w, r[1+i])
+			}
+			sWant = append(sWant, w)
+		}
+		full := &planner.Aggregate{Input: tt.scan(), GroupBy: []planner.Expr{factRef(cG)}, Names: []string{"g"}, Aggs: sAggs}
+		p, f := planner.SplitAggregate(full)
+		f.Input = &planner.Merge{Input: p, Parallel: 2}
+		runAll(t, f, tt.store, func(t *testing.T, res runResult) {
+			equalRows(t, res.schema, sortedFormatted(res, res.rows), sortedFormatted(res, sWant))
+		})
+	})
 	t.Run("not inplace", func(t *testing.T) {
 		p := &planner.Aggregate{Input: tt.scan(), Strategy: planner.Inplace, GroupBy: []planner.Expr{factRef(cG)}, Names: []string{"g"}, Aggs: aggs}
 		planner.Number(p)

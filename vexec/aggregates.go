@@ -798,12 +798,109 @@ func (d *distinctAcc) finish(mem memory.Allocator, n int) (arrow.Array, error) {
 	return d.inner.finish(mem, n)
 }
 
-func (d *distinctAcc) state(memory.Allocator, int) ([]arrow.Array, error) {
-	return nil, sqlerr.New(sqlerr.Unknown, "%s cannot run as a Partial aggregate", d.call.String())
+// state serialises each group's distinct values (BIGINT: 8 bytes each; text: a uvarint length and the bytes),
+// for a Final stage to merge.
+func (d *distinctAcc) state(mem memory.Allocator, n int) ([]arrow.Array, error) {
+	if !d.call.DistinctSplits() {
+		return nil, sqlerr.New(sqlerr.Unknown, "%s cannot run as a Partial aggregate", d.call.String())
+	}
+	d.grow(n)
+	b := array.NewStringBuilder(mem)
+	defer b.Release()
+	var buf []byte
+	for g := range n {
+		buf = buf[:0]
+		if d.call.Arg.Type().Kind == sqltype.KindInt {
+			for v := range d.ints[g] {
+				buf = binary.LittleEndian.AppendUint64(buf, uint64(v))
+			}
+		} else {
+			for v := range d.strs[g] {
+				buf = binary.AppendUvarint(buf, uint64(len(v)))
+				buf = append(buf, v...)
+			}
+		}
+		b.BinaryBuilder.Append(buf)
+	}
+	return []arrow.Array{b.NewArray()}, nil
 }
 
-func (d *distinctAcc) merge([]uint32, []arrow.Array) error {
-	return sqlerr.New(sqlerr.Unknown, "%s cannot run as a Final aggregate", d.call.String())
+// merge adds the values of serialised states to their groups; the values a group had not seen go on to the
+// inner aggregate.
+func (d *distinctAcc) merge(ids []uint32, states []arrow.Array) error {
+	st := states[0].(*array.String)
+	isInt := d.call.Arg.Type().Kind == sqltype.KindInt
+	var newIDs []uint32
+	var ints []int64
+	var strs []string
+	var charged int64
+	for i, g := range ids {
+		if st.IsNull(i) {
+			continue
+		}
+		if int(g) >= len(d.ints) {
+			d.grow(int(g) + 1)
+		}
+		blob := st.Value(i)
+		if isInt {
+			if len(blob)%8 != 0 {
+				return sqlerr.New(sqlerr.Unknown, "%s: a state of %d bytes is not a list of BIGINTs", d.call.String(), len(blob))
+			}
+			set := d.ints[g]
+			if set == nil {
+				set = make(map[int64]struct{})
+				d.ints[g] = set
+			}
+			for p := 0; p < len(blob); p += 8 {
+				v := int64(binary.LittleEndian.Uint64([]byte(blob[p : p+8])))
+				if _, dup := set[v]; dup {
+					continue
+				}
+				set[v] = struct{}{}
+				charged += distinctEntryBytes
+				ints, newIDs = append(ints, v), append(newIDs, g)
+			}
+			continue
+		}
+		set := d.strs[g]
+		if set == nil {
+			set = make(map[string]struct{})
+			d.strs[g] = set
+		}
+		for len(blob) > 0 {
+			n, w := binary.Uvarint([]byte(blob[:min(len(blob), binary.MaxVarintLen64)]))
+			if w <= 0 || uint64(len(blob)-w) < n {
+				return sqlerr.New(sqlerr.Unknown, "%s: a truncated state", d.call.String())
+			}
+			v := blob[w : w+int(n)]
+			blob = blob[w+int(n):]
+			if _, dup := set[v]; dup {
+				continue
+			}
+			v = strings.Clone(v)
+			set[v] = struct{}{}
+			charged += int64(len(v)) + distinctEntryBytes
+			strs, newIDs = append(strs, v), append(newIDs, g)
+		}
+	}
+	charge(d.mem, charged)
+	if len(newIDs) == 0 {
+		return nil
+	}
+	var vals arrow.Array
+	if isInt {
+		b := array.NewInt64Builder(d.mem)
+		b.AppendValues(ints, nil)
+		vals = b.NewArray()
+		b.Release()
+	} else {
+		b := array.NewStringBuilder(d.mem)
+		b.AppendValues(strs, nil)
+		vals = b.NewArray()
+		b.Release()
+	}
+	defer vals.Release()
+	return d.inner.update(newIDs, vals)
 }
 
 func (d *distinctAcc) shift(int) { panic("vexec: " + d.call.String() + " cannot run inplace") }
