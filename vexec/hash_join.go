@@ -269,12 +269,12 @@ func (j *hashJoinOp) pairs(probe arrow.RecordBatch, li, ri []int32) (arrow.Recor
 	if j.node.BuildLeft {
 		leftRows, leftIdx, rightRows, rightIdx = j.built, ri, probe, li
 	}
-	l, err := takeRows(j.ec, leftRows, leftIdx)
+	l, err := gatherRows(j.ec, leftRows, leftIdx)
 	if err != nil {
 		return nil, err
 	}
 	defer l.Release()
-	r, err := takeRows(j.ec, rightRows, rightIdx)
+	r, err := gatherRows(j.ec, rightRows, rightIdx)
 	if err != nil {
 		return nil, err
 	}
@@ -283,6 +283,21 @@ func (j *hashJoinOp) pairs(probe arrow.RecordBatch, li, ri []int32) (arrow.Recor
 	cols = append(cols, l.Columns()...)
 	cols = append(cols, r.Columns()...)
 	return array.NewRecordBatch(j.schema, cols, int64(len(li))), nil
+}
+
+// gatherRows is takeRows, except that rows idx that are a run of b's rows in order (every row of a probe batch
+// that met one build row: a fact table joined to a dimension) are a slice of b, not a copy.
+func gatherRows(ec *evalCtx, b arrow.RecordBatch, idx []int32) (arrow.RecordBatch, error) {
+	if n := len(idx); n > 0 && idx[0] >= 0 && int64(idx[0])+int64(n) <= b.NumRows() && idx[n-1] == idx[0]+int32(n-1) {
+		run := true
+		for i := 1; i < n && run; i++ {
+			run = idx[i] == idx[i-1]+1
+		}
+		if run {
+			return b.NewSlice(int64(idx[0]), int64(idx[0])+int64(n)), nil
+		}
+	}
+	return takeRows(ec, b, idx)
 }
 
 // takeRows gathers rows idx of b (-1 gives a row of NULLs).

@@ -1,9 +1,16 @@
 package vexec
 
 import (
+	"context"
 	"math/rand/v2"
 	"slices"
+	"strconv"
 	"testing"
+
+	"github.com/apache/arrow-go/v18/arrow"
+	"github.com/apache/arrow-go/v18/arrow/array"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
 
 	"github.com/vcubedb/vcube/internal/sqltype"
 	"github.com/vcubedb/vcube/planner"
@@ -104,4 +111,43 @@ func TestHashJoin(t *testing.T) {
 			equalRows(t, res.schema, sortedFormatted(res, res.rows), sortedFormatted(res, want))
 		})
 	})
+}
+
+// gatherRows slices a run of rows in order and copies anything else; both give the rows asked for.
+func TestGatherRows(t *testing.T) {
+	mem := newCheckedMem()
+	ec := newEvalCtx(context.Background(), mem)
+	b := array.NewInt64Builder(mem)
+	for i := range 10 {
+		b.Append(int64(i * 10))
+	}
+	col := b.NewArray()
+	b.Release()
+	schema := arrow.NewSchema([]arrow.Field{{Name: "x", Type: arrow.PrimitiveTypes.Int64, Nullable: true}}, nil)
+	batch := array.NewRecordBatch(schema, []arrow.Array{col}, 10)
+	col.Release()
+	defer batch.Release()
+	for _, idx := range [][]int32{{0, 1, 2, 3, 4, 5, 6, 7, 8, 9}, {3, 4, 5}, {3, 5, 6}, {2, 2}, {4, -1}, {9}} {
+		got, err := gatherRows(ec, batch, idx)
+		require.NoError(t, err)
+		var want []string
+		for _, i := range idx {
+			if i < 0 {
+				want = append(want, "(null)")
+			} else {
+				want = append(want, strconv.Itoa(int(i)*10))
+			}
+		}
+		var vals []string
+		c := got.Column(0).(*array.Int64)
+		for i := 0; i < c.Len(); i++ {
+			if c.IsNull(i) {
+				vals = append(vals, "(null)")
+			} else {
+				vals = append(vals, strconv.FormatInt(c.Value(i), 10))
+			}
+		}
+		assert.Equal(t, want, vals, "rows %v", idx)
+		got.Release()
+	}
 }
