@@ -97,10 +97,39 @@ func (b *exprBinder) function(n *sqlparser.FuncExpr) (planner.Expr, error) {
 		return nil, err
 	}
 	name := strings.ToLower(n.Name.String())
+	if e, ok, err := b.sessionFunction(name, args); ok {
+		return e, err
+	}
 	if _, ok := lookupFunction(name); !ok {
 		return nil, sqlerr.New(sqlerr.NoSuchFunction, "FUNCTION %s does not exist", n.Name.String())
 	}
 	return b.callFunction(name, args)
+}
+
+// ServerVersion is what VERSION() answers: the MySQL version whose SQL vcube speaks, and vcube's name, as MySQL
+// clients and connectors expect to parse it.
+const ServerVersion = "8.0.36-vcube"
+
+// sessionFunction binds the functions that read the session or the server rather than their arguments:
+// DATABASE() and SCHEMA() (the default schema, NULL when none) and VERSION().
+func (b *exprBinder) sessionFunction(name string, args []planner.Expr) (planner.Expr, bool, error) {
+	switch name {
+	case "database", "schema":
+		if len(args) != 0 {
+			return nil, true, wrongArgCount(name)
+		}
+		env, _ := b.ctx.Value(subqueryKey{}).(*subqueryEnv)
+		if env == nil || env.sess == nil || env.sess.Schema == "" {
+			return &planner.Literal{T: sqltype.Text}, true, nil
+		}
+		return &planner.Literal{T: sqltype.Text, Value: env.sess.Schema}, true, nil
+	case "version":
+		if len(args) != 0 {
+			return nil, true, wrongArgCount(name)
+		}
+		return &planner.Literal{T: sqltype.Text, Value: ServerVersion}, true, nil
+	}
+	return nil, false, nil
 }
 
 // specialFunction binds the function forms vitess parses into nodes of their own.
