@@ -648,7 +648,9 @@ func (b *exprBinder) fold(e planner.Expr) (planner.Expr, error) {
 	}
 	v, err := vexec.EvalConstant(b.ctx, c)
 	if err != nil {
-		return nil, err
+		// Left to run: its error is the query's only if a row needs the value (CASE WHEN TRUE THEN 1 ELSE
+		// 9223372036854775807 + 1 END is 1, as in MySQL).
+		return e, nil
 	}
 	return &planner.Literal{T: c.T, Value: v}, nil
 }

@@ -565,6 +565,25 @@ func TestCast(t *testing.T) {
 	})
 }
 
+// A branch or argument a row does not need is not evaluated for it: the error it would raise elsewhere (BIGINT
+// overflow at the limit) is not the query's, and the rows that need it still get it.
+func TestControlEvaluatesLazily(t *testing.T) {
+	x := colRef(0, bigint)
+	plusOne := call("+", bigint, x, i64(1))
+	lessThanMax := boolCall("<", x, i64(math.MaxInt64))
+	evalExprCases(t, []inCol{{bigint, []any{int64(1), int64(math.MaxInt64), nil, int64(-5)}}}, 0, []exprCase{
+		{name: "case when x < max then x + 1 else x", e: call("case", bigint, lessThanMax, plusOne, x),
+			want: strs("2, 9223372036854775807, NULL, -4")},
+		{name: "case when x < max then x + 1 (no else)", e: call("case", bigint, lessThanMax, plusOne),
+			want: strs("2, NULL, NULL, -4")},
+		{name: "coalesce(case when x < max then NULL else x, x + 1)",
+			e:    call("coalesce", bigint, call("case", bigint, lessThanMax, lit(bigint, nil), x), plusOne),
+			want: strs("2, 9223372036854775807, NULL, -4")},
+		{name: "case when x = max then x + 1: the row that needs it fails", e: call("case", bigint, boolCall("=", x, i64(math.MaxInt64)), plusOne, x),
+			err: sqlerr.DataOutOfRange},
+	})
+}
+
 func TestCoalesce(t *testing.T) {
 	x, y := colRef(0, bigint), colRef(1, bigint)
 	evalExprCases(t, []inCol{
