@@ -3,6 +3,8 @@ package sqlfront
 import (
 	"context"
 	"errors"
+	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"unicode/utf8"
@@ -91,6 +93,61 @@ func (e *Engine) removeFiles(chunks []etcdmeta.Chunk) {
 }
 
 // tableName resolves a possibly unqualified table name against the session's schema.
+// describe answers DESCRIBE t and SHOW COLUMNS FROM t with MySQL's columns: Field, Type, Null, Key (PRI for the
+// columns of a UNIQUE KEY, which play a primary key's part), Default (vcube has none) and Extra.
+// A column pattern (DESCRIBE t col%) keeps the columns whose name it matches, as LIKE does.
+func (e *Engine) describe(sess *Session, snap *etcdmeta.Snapshot, tn sqlparser.TableName, pattern string) (*Result, error) {
+	var match *regexp.Regexp
+	if pattern != "" {
+		var re strings.Builder
+		re.WriteString("(?is)^")
+		for _, r := range pattern {
+			switch r {
+			case '%':
+				re.WriteString(".*")
+			case '_':
+				re.WriteString(".")
+			default:
+				re.WriteString(regexp.QuoteMeta(string(r)))
+			}
+		}
+		re.WriteString("$")
+		match = regexp.MustCompile(re.String())
+	}
+	schema, name, err := tableName(sess, tn)
+	if err != nil {
+		return nil, err
+	}
+	t, ok := snap.Table(schema, name)
+	if !ok {
+		return nil, sqlerr.New(sqlerr.NoSuchTable, "Table '%s.%s' doesn't exist", schema, name)
+	}
+	var rows [][]string
+	for _, c := range t.Columns {
+		if match != nil && !match.MatchString(c.Name) {
+			continue
+		}
+		null, key := "YES", ""
+		if c.NotNull {
+			null = "NO"
+		}
+		if slices.Contains(t.UniqueKey, c.Name) {
+			key = "PRI"
+		}
+		rows = append(rows, []string{c.Name, c.Type, null, key, "", ""})
+	}
+	res := textResult([]string{"Field", "Type", "Null", "Key", "Default", "Extra"}, rows)
+	// Default is NULL: vcube has no column defaults. The column is rebuilt all NULL.
+	b := res.Batches[0]
+	nulls := array.MakeArrayOfNull(memory.DefaultAllocator, arrow.BinaryTypes.String, int(b.NumRows()))
+	defer nulls.Release()
+	cols := slices.Clone(b.Columns())
+	cols[4] = nulls
+	res.Batches[0] = array.NewRecordBatch(b.Schema(), cols, b.NumRows())
+	b.Release()
+	return res, nil
+}
+
 func tableName(sess *Session, t sqlparser.TableName) (schema, name string, err error) {
 	schema, name = t.Qualifier.String(), t.Name.String()
 	if schema == "" {
@@ -239,6 +296,15 @@ func (e *Engine) show(sess *Session, s *sqlparser.Show) (*Result, error) {
 			rows = append(rows, []string{t.Name})
 		}
 		return textResult([]string{"Tables_in_" + schema}, rows), nil
+	case sqlparser.Column:
+		if basic.Full {
+			return nil, notSupported("SHOW FULL COLUMNS")
+		}
+		tbl := basic.Tbl
+		if q := basic.DbName.String(); q != "" {
+			tbl.Qualifier = sqlparser.NewIdentifierCS(q)
+		}
+		return e.describe(sess, snap, tbl, "")
 	case sqlparser.Index:
 		schema, name, err := tableName(sess, basic.Tbl)
 		if err != nil {

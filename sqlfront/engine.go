@@ -208,6 +208,8 @@ func (e *Engine) execute(ctx context.Context, sess *Session, stmt sqlparser.Stat
 		return e.dropTable(ctx, sess, s)
 	case *sqlparser.Show:
 		return e.show(sess, s)
+	case *sqlparser.ExplainTab:
+		return e.describe(sess, e.cfg.Catalog.Snapshot(), s.Table, strings.Trim(s.Wild, "'\"`"))
 	case *sqlparser.Use:
 		name := s.DBName.String()
 		if _, ok := e.cfg.Catalog.Snapshot().Schema(name); !ok {
