@@ -302,6 +302,8 @@ func (b *exprBinder) bindNode(e sqlparser.Expr) (planner.Expr, error) {
 		return &planner.Literal{T: sqltype.Boolean, Value: bool(n)}, nil
 	case *sqlparser.ColName:
 		return b.scope.resolve(n, b.clause)
+	case *sqlparser.Variable:
+		return systemVariable(n)
 	case *sqlparser.CountStar, *sqlparser.Count, *sqlparser.Sum, *sqlparser.Min, *sqlparser.Max, *sqlparser.Avg:
 		return b.bindAggregate(n)
 	case *sqlparser.AndExpr:

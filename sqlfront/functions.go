@@ -110,6 +110,38 @@ func (b *exprBinder) function(n *sqlparser.FuncExpr) (planner.Expr, error) {
 // clients and connectors expect to parse it.
 const ServerVersion = "8.0.36-vcube"
 
+// systemVariables are the server variables MySQL clients and connectors read when they connect (@@version,
+// @@max_allowed_packet...), with the values vcube behaves by. They are read-only.
+var systemVariables = map[string]planner.Literal{
+	"version":                  {T: sqltype.Text, Value: ServerVersion},
+	"version_comment":          {T: sqltype.Text, Value: "vcube"},
+	"autocommit":               {T: sqltype.BigInt, Value: int64(1)},
+	"max_allowed_packet":       {T: sqltype.BigInt, Value: int64(64 << 20)},
+	"time_zone":                {T: sqltype.Text, Value: "+00:00"},
+	"system_time_zone":         {T: sqltype.Text, Value: "UTC"},
+	"sql_mode":                 {T: sqltype.Text, Value: "ONLY_FULL_GROUP_BY,STRICT_TRANS_TABLES,ERROR_FOR_DIVISION_BY_ZERO"},
+	"character_set_client":     {T: sqltype.Text, Value: "utf8mb4"},
+	"character_set_connection": {T: sqltype.Text, Value: "utf8mb4"},
+	"character_set_results":    {T: sqltype.Text, Value: "utf8mb4"},
+	"collation_connection":     {T: sqltype.Text, Value: "utf8mb4_bin"},
+	"lower_case_table_names":   {T: sqltype.BigInt, Value: int64(0)},
+	"transaction_isolation":    {T: sqltype.Text, Value: "REPEATABLE-READ"},
+	"div_precision_increment":  {T: sqltype.BigInt, Value: int64(sqltype.DivPrecisionIncrement)},
+}
+
+// systemVariable binds @@name, @@session.name and @@global.name; user variables (@x) are not supported.
+func systemVariable(v *sqlparser.Variable) (planner.Expr, error) {
+	name := strings.ToLower(v.Name.String())
+	if v.Scope == sqlparser.VariableScope {
+		return nil, notSupported("user variables (@" + v.Name.String() + ")")
+	}
+	lit, ok := systemVariables[name]
+	if !ok {
+		return nil, sqlerr.New(sqlerr.UnknownSystemVariable, "Unknown system variable '%s'", v.Name.String())
+	}
+	return &lit, nil
+}
+
 // sessionFunction binds the functions that read the session or the server rather than their arguments:
 // DATABASE() and SCHEMA() (the default schema, NULL when none) and VERSION().
 func (b *exprBinder) sessionFunction(name string, args []planner.Expr) (planner.Expr, bool, error) {
