@@ -104,11 +104,7 @@ func (h *HTTPServer) plugin(ctx *fasthttp.RequestCtx, name string) {
 		return
 	}
 	if err != nil {
-		status := fasthttp.StatusInternalServerError
-		if sqlerr.IsClientError(err) {
-			status = fasthttp.StatusBadRequest
-		}
-		writeError(ctx, status, err)
+		writeStatementError(ctx, err)
 		return
 	}
 	ctx.SetContentType("application/json")
@@ -168,11 +164,7 @@ func (h *HTTPServer) sql(ctx *fasthttp.RequestCtx) {
 	sess := &Session{Schema: string(ctx.QueryArgs().Peek("schema"))}
 	res, err := h.engine.Execute(qctx, sess, query)
 	if err != nil {
-		status := fasthttp.StatusInternalServerError
-		if sqlerr.IsClientError(err) {
-			status = fasthttp.StatusBadRequest
-		}
-		writeError(ctx, status, err)
+		writeStatementError(ctx, err)
 		return
 	}
 	defer res.Release()
@@ -196,6 +188,15 @@ func (h *HTTPServer) sql(ctx *fasthttp.RequestCtx) {
 }
 
 // writeError answers {"error":{"code":N,"sqlstate":"XXXXX","message":"..."}}.
+// writeStatementError answers a failed statement: 400 for the client's doing, 500 for the server's.
+func writeStatementError(ctx *fasthttp.RequestCtx, err error) {
+	status := fasthttp.StatusInternalServerError
+	if sqlerr.IsClientError(err) {
+		status = fasthttp.StatusBadRequest
+	}
+	writeError(ctx, status, err)
+}
+
 func writeError(ctx *fasthttp.RequestCtx, status int, err error) {
 	se := sqlerr.From(err)
 	ctx.ResetBody()

@@ -386,12 +386,13 @@ func (a *avgDecimalAcc) update(ids []uint32, arg arrow.Array) error {
 }
 func (a *avgDecimalAcc) finish(mem memory.Allocator, n int) (arrow.Array, error) {
 	out := newDecimalOut(mem, a.out.Arrow(), n)
+	cut := cutsQuotient(a.inScale, 0, a.out.Scale)
 	for g := 0; g < n; g++ {
 		if a.counts[g] == 0 {
 			out.setNull(g)
 			continue
 		}
-		r, ok := divDecimal("/", a.sums[g], a.inScale, decimal128.FromI64(a.counts[g]), 0, a.out)
+		r, ok := divDecimal("/", a.sums[g], a.inScale, decimal128.FromI64(a.counts[g]), 0, a.out.Scale, cut)
 		if !ok {
 			out.release()
 			return nil, sqlerr.New(sqlerr.DataOutOfRange, "DECIMAL value is out of range in '%s'", a.call.String())

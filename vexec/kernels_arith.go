@@ -213,6 +213,7 @@ func decimalArith(ec *evalCtx, c *planner.Call, args []arrow.Array, rows int) (a
 			out.vals[i] = r
 		}
 	case "/", "%", "div":
+		cut := cutsQuotient(xs, ys, rt.Scale)
 		for i := range out.vals {
 			if !out.isValid(i) {
 				continue
@@ -221,7 +222,7 @@ func decimalArith(ec *evalCtx, c *planner.Call, args []arrow.Array, rows int) (a
 				out.setNull(i)
 				continue
 			}
-			r, ok := divDecimal(c.Func, xv[i], xs, yv[i], ys, rt)
+			r, ok := divDecimal(c.Func, xv[i], xs, yv[i], ys, rt.Scale, cut)
 			if !ok {
 				return overflow()
 			}
@@ -241,10 +242,13 @@ func mulDecimal(a, b decimal128.Num, drop int) (decimal128.Num, bool) {
 	return bigToDecimal(roundBig(p, drop))
 }
 
-// divDecimal computes a/b or a%b at rt's scale, or a DIV b (scale 0). A quotient is cut after the digits MySQL
-// holds of it (sqltype.QuotientScale), as MySQL cuts it; one whose type holds fewer (to fit 38 digits) is rounded.
-func divDecimal(op string, a decimal128.Num, as int, b decimal128.Num, bs int, rt sqltype.Type) (decimal128.Num, bool) {
-	rs := rt.Scale
+// cutsQuotient reports whether a quotient of operands at scales as and bs, held at scale rs, is cut there: it
+// holds every digit MySQL holds of it (sqltype.QuotientScale), and MySQL cuts, not rounds; a quotient whose type
+// holds fewer digits (to fit 38) is rounded instead.
+func cutsQuotient(as, bs, rs int) bool { return rs >= sqltype.QuotientScale(as, bs) }
+
+// divDecimal computes a/b or a%b at scale rs, or a DIV b (scale 0); cut says how a quotient ends (cutsQuotient).
+func divDecimal(op string, a decimal128.Num, as int, b decimal128.Num, bs int, rs int, cut bool) (decimal128.Num, bool) {
 	ab, bb := a.BigInt(), b.BigInt()
 	switch op {
 	case "/":
@@ -257,7 +261,7 @@ func divDecimal(op string, a decimal128.Num, as int, b decimal128.Num, bs int, r
 		} else {
 			den.Mul(den, pow10(-shift))
 		}
-		if rs >= sqltype.QuotientScale(as, bs) {
+		if cut {
 			return bigToDecimal(num.Quo(num, den))
 		}
 		return bigToDecimal(divRound(num, den))

@@ -100,15 +100,7 @@ func (c *caseEval) eval(ec *evalCtx, b arrow.RecordBatch) (arrow.Array, error) {
 // lazy evaluates CASE branch by branch: each condition over the rows no earlier condition took, each value over
 // the rows its condition took, ELSE over the rest.
 func (c *caseEval) lazy(ec *evalCtx, b arrow.RecordBatch) (arrow.Array, error) {
-	n := int(b.NumRows())
-	open := make([]int32, n)
-	for i := range open {
-		open[i] = int32(i)
-	}
-	choice := make([]int32, n)
-	for i := range choice {
-		choice[i] = -1
-	}
+	open, choice := lazyRows(int(b.NumRows()))
 	var values []arrow.Array
 	defer func() { releaseAll(values) }()
 	take := func(e evaluator, rows []int32) error {
@@ -154,15 +146,7 @@ func (c *caseEval) lazy(ec *evalCtx, b arrow.RecordBatch) (arrow.Array, error) {
 
 // lazy evaluates COALESCE argument by argument, each over the rows the ones before it left NULL.
 func (c *coalesceEval) lazy(ec *evalCtx, b arrow.RecordBatch) (arrow.Array, error) {
-	n := int(b.NumRows())
-	open := make([]int32, n)
-	for i := range open {
-		open[i] = int32(i)
-	}
-	choice := make([]int32, n)
-	for i := range choice {
-		choice[i] = -1
-	}
+	open, choice := lazyRows(int(b.NumRows()))
 	var values []arrow.Array
 	defer func() { releaseAll(values) }()
 	for _, arg := range c.args {
@@ -185,6 +169,15 @@ func (c *coalesceEval) lazy(ec *evalCtx, b arrow.RecordBatch) (arrow.Array, erro
 		open = rest
 	}
 	return pick(ec.mem, c.t, choice, values), nil
+}
+
+// lazyRows starts a lazy evaluation of n rows: all of them still open (undecided), none with a chosen value.
+func lazyRows(n int) (open, choice []int32) {
+	open, choice = make([]int32, n), make([]int32, n)
+	for i := range open {
+		open[i], choice[i] = int32(i), -1
+	}
+	return open, choice
 }
 
 // evalSubset evaluates e over rows of b (ascending); the result has one value per row asked for.
