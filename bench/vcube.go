@@ -153,7 +153,9 @@ func StartServer(ctx context.Context, bin, dataDir string, extra ...string) (*Se
 		return nil, fmt.Errorf("starting %s serve: %w", bin, err)
 	}
 	addr := make(chan string, 1)
+	logged := make(chan struct{})
 	go func() {
+		defer close(logged)
 		sc := bufio.NewScanner(pipe)
 		for sc.Scan() {
 			line := sc.Text()
@@ -170,7 +172,11 @@ func StartServer(ctx context.Context, bin, dataDir string, extra ...string) (*Se
 			}
 		}
 	}()
-	go func() { s.exited <- s.cmd.Wait() }()
+	// Wait closes the pipe: it is called once the log is read to its end, so the last lines are kept.
+	go func() {
+		<-logged
+		s.exited <- s.cmd.Wait()
+	}()
 	select {
 	case s.URL = <-addr:
 	case err := <-s.exited:
@@ -204,13 +210,22 @@ func (s *Server) Stop() error {
 	select {
 	case err := <-s.exited:
 		s.exited <- err
-		return err
+		if err != nil {
+			return fmt.Errorf("%w; its log ends with:\n%s", err, lastLines(s.Log(), 10))
+		}
+		return nil
 	case <-time.After(30 * time.Second):
 		_ = s.cmd.Process.Kill()
 		err := <-s.exited
 		s.exited <- err
 		return errors.New("vcube serve did not stop within 30 s of SIGTERM; killed")
 	}
+}
+
+// lastLines is the end of a log, at most n lines.
+func lastLines(log string, n int) string {
+	lines := strings.Split(strings.TrimRight(log, "\n"), "\n")
+	return strings.Join(lines[max(0, len(lines)-n):], "\n")
 }
 
 // PID is the server's process id.

@@ -4,9 +4,12 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"fmt"
+	"log/slog"
 	"net"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/valyala/fasthttp"
@@ -37,6 +40,13 @@ type HTTPServer struct {
 	// statement's context from another goroutine.
 	base     context.Context
 	stopBase context.CancelFunc
+
+	// conns holds every open connection, true while a request on it is being answered (from the handler's
+	// start until its response is written). Shutdown waits for those and then closes the rest, including the
+	// connections a client opened and never sent a request on (HTTP clients dial spare ones), which fasthttp
+	// would otherwise wait on until ReadTimeout.
+	connsMu sync.Mutex
+	conns   map[net.Conn]bool
 }
 
 // NewHTTPServer returns a server for an engine.
@@ -44,10 +54,12 @@ func NewHTTPServer(e *Engine, cfg HTTPConfig) *HTTPServer {
 	if cfg.MaxBodyBytes <= 0 {
 		cfg.MaxBodyBytes = 64 << 20
 	}
-	h := &HTTPServer{engine: e, cfg: cfg}
+	h := &HTTPServer{engine: e, cfg: cfg, conns: make(map[net.Conn]bool)}
 	h.base, h.stopBase = context.WithCancel(context.Background())
 	h.srv = &fasthttp.Server{
 		Handler:            h.handle,
+		ConnState:          h.connState,
+		Logger:             serverLog{h},
 		Name:               "vcube",
 		MaxRequestBodySize: cfg.MaxBodyBytes,
 		IdleTimeout:        2 * time.Minute,
@@ -60,14 +72,71 @@ func NewHTTPServer(e *Engine, cfg HTTPConfig) *HTTPServer {
 // Serve answers requests on ln until Shutdown.
 func (h *HTTPServer) Serve(ln net.Listener) error { return h.srv.Serve(ln) }
 
-// Shutdown stops accepting connections, interrupts the statements in flight, and waits for their requests to
-// finish or ctx to end.
+// Shutdown stops accepting connections, interrupts the statements in flight, waits for their requests to
+// finish (or ctx to end), then closes the connections left open: those carry no request, or one whose body
+// had not fully arrived and so was never answered.
 func (h *HTTPServer) Shutdown(ctx context.Context) error {
 	h.stopBase()
-	return h.srv.ShutdownWithContext(ctx)
+	done := make(chan error, 1)
+	go func() { done <- h.srv.ShutdownWithContext(ctx) }()
+	tick := time.NewTicker(10 * time.Millisecond)
+	defer tick.Stop()
+wait:
+	for h.answering() {
+		select {
+		case <-ctx.Done():
+			break wait
+		case <-tick.C:
+		}
+	}
+	h.connsMu.Lock()
+	for c := range h.conns {
+		c.Close()
+	}
+	h.connsMu.Unlock()
+	return <-done
+}
+
+// serverLog passes fasthttp's messages to the process's log, except the failed reads of the connections
+// Shutdown closes.
+type serverLog struct{ h *HTTPServer }
+
+func (l serverLog) Printf(format string, args ...any) {
+	if l.h.base.Err() != nil {
+		return
+	}
+	slog.Warn("HTTP server", "msg", fmt.Sprintf(format, args...))
+}
+
+// answering reports whether a request is being answered on any connection.
+func (h *HTTPServer) answering() bool {
+	h.connsMu.Lock()
+	defer h.connsMu.Unlock()
+	for _, busy := range h.conns {
+		if busy {
+			return true
+		}
+	}
+	return false
+}
+
+func (h *HTTPServer) connState(c net.Conn, st fasthttp.ConnState) {
+	h.connsMu.Lock()
+	defer h.connsMu.Unlock()
+	switch st {
+	case fasthttp.StateNew, fasthttp.StateIdle: // StateIdle: the response has been written
+		h.conns[c] = false
+	case fasthttp.StateClosed, fasthttp.StateHijacked:
+		delete(h.conns, c)
+	}
 }
 
 func (h *HTTPServer) handle(ctx *fasthttp.RequestCtx) {
+	h.connsMu.Lock()
+	if _, open := h.conns[ctx.Conn()]; open {
+		h.conns[ctx.Conn()] = true
+	}
+	h.connsMu.Unlock()
 	switch string(ctx.Path()) {
 	case "/healthz":
 		ctx.SetContentType("text/plain; charset=utf-8")

@@ -185,12 +185,7 @@ func (w *instrumented) recoverPanic(err *error) {
 }
 
 // interrupted reports a cancelled or timed-out query as MySQL does.
-func interrupted(err error) error {
-	if errors.Is(err, context.DeadlineExceeded) {
-		return sqlerr.New(sqlerr.QueryTimeout, "Query execution was interrupted, maximum statement execution time exceeded")
-	}
-	return sqlerr.New(sqlerr.QueryInterrupted, "Query execution was interrupted")
-}
+func interrupted(err error) error { return sqlerr.Interrupted(err) }
 
 // Run executes a plan and returns all of its batches (the caller releases them) with the plan's figures.
 func Run(ctx context.Context, plan planner.Node, cfg Config) ([]arrow.RecordBatch, *Stats, error) {

@@ -4,6 +4,7 @@
 package sqlerr
 
 import (
+	"context"
 	"errors"
 	"fmt"
 
@@ -126,8 +127,9 @@ func New(code sqlerror.ErrorCode, format string, args ...any) *sqlerror.SQLError
 	return sqlerror.NewSQLError(code, State(code), fmt.Sprintf(format, args...))
 }
 
-// From returns err as a MySQL error: itself when it already is one (anywhere in its chain), otherwise
-// error 1105 carrying its text, which is what MySQL reports for failures it has no number for.
+// From returns err as a MySQL error: itself when it already is one (anywhere in its chain), a cancelled or
+// timed-out context as MySQL reports an interrupted statement, otherwise error 1105 carrying its text, which is
+// what MySQL reports for failures it has no number for.
 func From(err error) *sqlerror.SQLError {
 	if err == nil {
 		return nil
@@ -136,7 +138,19 @@ func From(err error) *sqlerror.SQLError {
 	if errors.As(err, &se) {
 		return se
 	}
+	if errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
+		return Interrupted(err)
+	}
 	return sqlerror.NewSQLError(Unknown, State(Unknown), err.Error())
+}
+
+// Interrupted reports a statement stopped by its context as MySQL does: 3024 when its time ran out, 1317 when
+// it was cancelled (its client left, or the server is stopping).
+func Interrupted(err error) *sqlerror.SQLError {
+	if errors.Is(err, context.DeadlineExceeded) {
+		return New(QueryTimeout, "Query execution was interrupted, maximum statement execution time exceeded")
+	}
+	return New(QueryInterrupted, "Query execution was interrupted")
 }
 
 // IsClientError reports whether an error is the client's doing (a bad statement, a missing name, a bad value),
