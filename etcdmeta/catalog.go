@@ -3,6 +3,8 @@ package etcdmeta
 import (
 	"errors"
 	"fmt"
+	"strconv"
+	"strings"
 	"time"
 )
 
@@ -34,8 +36,30 @@ type Schema struct {
 // this package stores it and never interprets it.
 type Column struct {
 	Name    string `json:"name"`
-	Type    string `json:"type"`
+	Type    string `json:"type"` // the native type the column stores
 	NotNull bool   `json:"not_null,omitempty"`
+	// Custom is set for a column declared with a plugin's custom type (`price fixed(4)`): its values arrive in
+	// the cast's argument type and are stored as Type, the type the cast returns.
+	Custom *CustomType `json:"custom,omitempty"`
+}
+
+// CustomType is a column type a plugin's cast handles, with the type parameters the column declared.
+type CustomType struct {
+	Plugin string  `json:"plugin"` // the plugin's name as installed
+	Name   string  `json:"name"`   // the type's name, lower case ("fixed")
+	Params []int64 `json:"params,omitempty"`
+}
+
+// String spells the type as a column declares it: fixed(4).
+func (c CustomType) String() string {
+	if len(c.Params) == 0 {
+		return c.Name
+	}
+	parts := make([]string, len(c.Params))
+	for i, p := range c.Params {
+		parts[i] = strconv.FormatInt(p, 10)
+	}
+	return c.Name + "(" + strings.Join(parts, ",") + ")"
 }
 
 // Index is one sorted copy of a table's data. Columns is the sort key, by column name.

@@ -9,17 +9,18 @@ import (
 // The package table of docs/ARCHITECTURE.md, enforced: each package may import only the vcube packages listed
 // for it (internal/ leaf packages are open to all, but import no other vcube package themselves).
 var allowed = map[string][]string{
-	"etcdmeta":         {},
-	"storage":          {},
-	"planner":          {},
-	"plugins":          {},
-	"vexec":            {"planner", "storage", "plugins"},
-	"sqlfront":         {"planner", "vexec", "storage", "etcdmeta", "plugins"},
-	"testsuite/slt":    {},
-	"bench":            {},
-	"internal/node":    {"sqlfront", "etcdmeta", "storage", "planner", "vexec", "plugins"},
-	"internal/sqlerr":  {},
-	"internal/sqltype": {},
+	"etcdmeta":              {},
+	"storage":               {},
+	"planner":               {},
+	"plugins":               {},
+	"vexec":                 {"planner", "storage", "plugins"},
+	"sqlfront":              {"planner", "vexec", "storage", "etcdmeta", "plugins"},
+	"testsuite/slt":         {},
+	"bench":                 {},
+	"internal/node":         {"sqlfront", "etcdmeta", "storage", "planner", "vexec", "plugins"},
+	"internal/sqlerr":       {},
+	"internal/sqltype":      {},
+	"internal/wasmexamples": {},
 }
 
 // onlyImporters lists third-party packages only one vcube package may import.

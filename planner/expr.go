@@ -1,9 +1,11 @@
 package planner
 
 import (
+	"context"
 	"strconv"
 	"strings"
 
+	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/apache/arrow-go/v18/arrow/decimal128"
 
 	"github.com/vcubedb/vcube/internal/sqltype"
@@ -69,6 +71,16 @@ type Call struct {
 	T    sqltype.Type
 	// Negate turns "like" into NOT LIKE and "in" into NOT IN, keeping NULL semantics of the negation.
 	Negate bool
+	// Fn is set for a function outside the built-ins that the binder resolved (a plugin's cast, Func its SQL
+	// name): the executor calls it on the first argument, a batch at a time. The other arguments are the
+	// constant type parameters it was resolved with, kept for EXPLAIN.
+	Fn BatchFunc
+}
+
+// BatchFunc converts a column a batch at a time: the result has the input's length and type T of the Call
+// holding it; the caller releases it. An error names the failing row of the batch where it can.
+type BatchFunc interface {
+	Call(ctx context.Context, in arrow.Array) (arrow.Array, error)
 }
 
 func (c *Call) Type() sqltype.Type { return c.T }

@@ -129,6 +129,9 @@ func tableDefinition(sess *Session, s *sqlparser.CreateTable, tail *createTableT
 			return t, err
 		}
 		lower := strings.ToLower(col.Name)
+		if ct, ok := tail.CustomTypes[lower]; ok {
+			col.Custom = &ct
+		}
 		if _, dup := byName[lower]; dup {
 			return t, sqlerr.New(sqlerr.DupFieldName, "Duplicate column name '%s'", col.Name)
 		}

@@ -4,6 +4,7 @@ import (
 	"strings"
 	"unicode/utf8"
 
+	"github.com/vcubedb/vcube/etcdmeta"
 	"github.com/vcubedb/vcube/internal/sqlerr"
 )
 
@@ -35,6 +36,9 @@ type createTableTail struct {
 		Columns      []string
 	}
 	Locations []string
+	// CustomTypes are the columns declared with a plugin's custom type, by lower-case name (rewriteCustomTypes
+	// finds them, before vitess parses the head).
+	CustomTypes map[string]etcdmeta.CustomType
 }
 
 // cubeAggregateFuncs are the functions an aggregate index can roll up; the planner knows no others.

@@ -134,7 +134,11 @@ func (e *Engine) describe(sess *Session, snap *etcdmeta.Snapshot, tn sqlparser.T
 		if slices.Contains(t.UniqueKey, c.Name) {
 			key = "PRI"
 		}
-		rows = append(rows, []string{c.Name, c.Type, null, key, "", ""})
+		typ := c.Type
+		if c.Custom != nil {
+			typ = c.Custom.String() // as declared; information_schema.columns shows the native type it stores
+		}
+		rows = append(rows, []string{c.Name, typ, null, key, "", ""})
 	}
 	res := textResult([]string{"Field", "Type", "Null", "Key", "Default", "Extra"}, rows)
 	// Default is NULL: vcube has no column defaults. The column is rebuilt all NULL.

@@ -160,14 +160,22 @@ func (e *Engine) Execute(ctx context.Context, sess *Session, sql string) (res *R
 		sql = "EXPLAIN ANALYZE " + sql[loc[1]:]
 	}
 	sql = rewriteDialect(sql)
+	sql, customColumns, err := e.rewriteCustomTypes(sql)
+	if err != nil {
+		return nil, err
+	}
 	head, tail, isCreate, err := splitCreateTable(sql)
 	switch {
 	case err != nil:
 		return nil, err
 	case isCreate:
+		tail.CustomTypes = customColumns
 		// Cube Store's clauses after the column list are read by vcube; vitess parses the rest, strictly.
 		stmt, perr := parse(head)
 		if perr != nil {
+			if err := unknownTypeError(head, perr); err != nil {
+				return nil, err
+			}
 			return nil, perr
 		}
 		ct, ok := stmt.(*sqlparser.CreateTable)

@@ -101,6 +101,11 @@ func (b *exprBinder) function(n *sqlparser.FuncExpr) (planner.Expr, error) {
 		return e, err
 	}
 	if _, ok := lookupFunction(name); !ok {
+		if set, _ := b.ctx.Value(measuresKey{}).(*pluginSet); set != nil {
+			if c, ok := set.castNamed(name); ok {
+				return b.bindPluginCast(c, args)
+			}
+		}
 		return nil, sqlerr.New(sqlerr.NoSuchFunction, "FUNCTION %s does not exist", n.Name.String())
 	}
 	return b.callFunction(name, args)

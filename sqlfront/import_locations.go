@@ -31,6 +31,12 @@ func (e *Engine) importLocations(ctx context.Context, t etcdmeta.Table, tail *cr
 	if err != nil {
 		return nil, 0, err
 	}
+	// Custom columns are read in their cast's argument type, then cast a batch at a time.
+	casts, staged, err := e.columnCasts(t, cols)
+	if err != nil {
+		return w, 0, err
+	}
+	schema := columnsSchema(cols)
 	// Parsing and writing overlap: full sets of batches go to one writer goroutine while the reader fills the
 	// next, so at most two sets (importFlushRows rows each) are in memory whatever the files' size.
 	ctx, cancel := context.WithCancel(ctx)
@@ -76,8 +82,15 @@ func (e *Engine) importLocations(ctx context.Context, t etcdmeta.Table, tail *cr
 			readErr = err
 			break
 		}
-		err = storage.ReadCSV(ctx, path, cols, opts, func(b arrow.RecordBatch) error {
-			b.Retain()
+		err = storage.ReadCSV(ctx, path, staged, opts, func(b arrow.RecordBatch) error {
+			if casts == nil {
+				b.Retain()
+			} else {
+				var err error
+				if b, err = castColumns(ctx, b, casts, t, schema, func(int) string { return "in '" + loc + "'" }); err != nil {
+					return err
+				}
+			}
 			pending = append(pending, b)
 			pendingRows += b.NumRows()
 			total += b.NumRows()

@@ -2,6 +2,7 @@ package sqlfront
 
 import (
 	"context"
+	"fmt"
 	"strconv"
 	"strings"
 	"unicode/utf8"
@@ -79,9 +80,24 @@ func (e *Engine) insert(ctx context.Context, sess *Session, s *sqlparser.Insert)
 			target = append(target, idx)
 		}
 	}
-	batch, err := e.buildInsertBatch(ctx, table, cols, target, values)
+	// Values for custom columns are staged in their cast's argument type, then cast a column at a time.
+	casts, staged, err := e.columnCasts(table, cols)
 	if err != nil {
 		return nil, err
+	}
+	batch, err := e.buildInsertBatch(ctx, table, staged, target, values)
+	if err != nil {
+		return nil, err
+	}
+	if casts != nil {
+		cast, err := castColumns(ctx, batch, casts, table, columnsSchema(cols), func(row int) string {
+			return fmt.Sprintf("at row %d", row+1)
+		})
+		batch.Release()
+		if err != nil {
+			return nil, err
+		}
+		batch = cast
 	}
 	defer batch.Release()
 
@@ -106,6 +122,15 @@ func (e *Engine) insert(ctx context.Context, sess *Session, s *sqlparser.Insert)
 	return &Result{AffectedRows: int64(len(values))}, nil
 }
 
+// columnsSchema is the schema of a batch of table columns, as chunk files store them.
+func columnsSchema(cols []storage.Column) *arrow.Schema {
+	fields := make([]arrow.Field, len(cols))
+	for i, c := range cols {
+		fields[i] = arrow.Field{Name: c.Name, Type: c.Type.Arrow(), Nullable: true}
+	}
+	return arrow.NewSchema(fields, nil)
+}
+
 func storageColumns(t etcdmeta.Table) ([]storage.Column, error) {
 	cols := make([]storage.Column, len(t.Columns))
 	for i, c := range t.Columns {
@@ -119,11 +144,7 @@ func storageColumns(t etcdmeta.Table) ([]storage.Column, error) {
 }
 
 func (e *Engine) buildInsertBatch(ctx context.Context, table etcdmeta.Table, cols []storage.Column, target []int, values sqlparser.Values) (arrow.RecordBatch, error) {
-	fields := make([]arrow.Field, len(cols))
-	for i, c := range cols {
-		fields[i] = arrow.Field{Name: c.Name, Type: c.Type.Arrow(), Nullable: true}
-	}
-	rb := array.NewRecordBuilder(e.cfg.Mem, arrow.NewSchema(fields, nil))
+	rb := array.NewRecordBuilder(e.cfg.Mem, columnsSchema(cols))
 	defer rb.Release()
 	provided := make([]int, len(cols)) // provided[col] = position in the row, or -1
 	for i := range provided {

@@ -186,9 +186,17 @@ func (e *Engine) checkNames(p *plugins.Plugin) error {
 		if _, ok := lookupFunction(f.Name); ok || slices.Contains(builtinAggregates, f.Name) {
 			return sqlerr.New(sqlerr.UDFExists, "Function '%s' already exists (a built-in function); plugin '%s' cannot define it", f.Name, p.Name())
 		}
+		if f.Kind == plugins.KindCast && nativeTypeNames[f.CustomType] {
+			return sqlerr.New(sqlerr.UDFExists, "Type '%s' already exists (a built-in type); plugin '%s' cannot define it", f.CustomType, p.Name())
+		}
 		for _, lp := range e.plugins.loaded {
 			if _, ok := lp.p.Function(f.Name); ok {
 				return sqlerr.New(sqlerr.UDFExists, "Function '%s' already exists (plugin '%s')", f.Name, lp.rec.Name)
+			}
+			for _, g := range lp.p.Functions() {
+				if f.Kind == plugins.KindCast && g.Kind == plugins.KindCast && g.CustomType == f.CustomType {
+					return sqlerr.New(sqlerr.UDFExists, "Type '%s' already exists (plugin '%s')", f.CustomType, lp.rec.Name)
+				}
 			}
 		}
 	}
@@ -201,6 +209,9 @@ var builtinAggregates = []string{"count", "sum", "avg", "min", "max"}
 func (e *Engine) UninstallPlugin(ctx context.Context, name string) error {
 	if err := e.pluginsEnabled(); err != nil {
 		return err
+	}
+	if cols := customColumnsUsing(e.cfg.Catalog.Snapshot(), strings.ToLower(name)); len(cols) > 0 {
+		return sqlerr.New(sqlerr.WrongUsage, "Incorrect usage of UNINSTALL PLUGIN and its types: columns %s are declared with them; drop their tables first", strings.Join(cols, ", "))
 	}
 	rec, err := e.cfg.Catalog.UninstallPlugin(ctx, strings.ToLower(name))
 	if errors.Is(err, etcdmeta.ErrPluginNotFound) {

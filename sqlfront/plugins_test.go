@@ -4,12 +4,10 @@ import (
 	"context"
 	"math/rand/v2"
 	"os"
-	oscmd "os/exec"
 	"path/filepath"
 	"slices"
 	"strconv"
 	"strings"
-	"sync"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -17,30 +15,13 @@ import (
 	"vitess.io/vitess/go/mysql/sqlerror"
 
 	"github.com/vcubedb/vcube/internal/node"
+	"github.com/vcubedb/vcube/internal/wasmexamples"
 	"github.com/vcubedb/vcube/sqlfront"
 )
 
-// The median example plugin (wasm/examples/median), built once per test binary: no .wasm is kept in git.
-var medianWasm = sync.OnceValues(func() ([]byte, error) {
-	out := filepath.Join(os.TempDir(), "vcube-sqlfront-median-"+strconv.Itoa(os.Getpid())+".wasm")
-	defer os.Remove(out)
-	cmd := oscmd.Command("go", "build", "-buildmode=c-shared", "-trimpath", "-o", out, "./examples/median")
-	cmd.Dir = filepath.Join("..", "wasm")
-	cmd.Env = append(os.Environ(), "GOOS=wasip1", "GOARCH=wasm", "CGO_ENABLED=0")
-	if b, err := cmd.CombinedOutput(); err != nil {
-		return nil, &buildError{err: err, out: string(b)}
-	}
-	return os.ReadFile(out)
-})
-
-type buildError struct {
-	err error
-	out string
-}
-
-func (e *buildError) Error() string {
-	return "building the median plugin: " + e.err.Error() + "\n" + e.out
-}
+// The example plugins (wasm/examples), built once per test binary: no .wasm is kept in git.
+func medianWasm() ([]byte, error) { return wasmexamples.Build("median") }
+func fixedWasm() ([]byte, error)  { return wasmexamples.Build("fixed") }
 
 func sqlErrNum(t *testing.T, err error) int {
 	t.Helper()

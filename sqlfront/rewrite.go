@@ -41,30 +41,7 @@ func rewriteDialect(sql string) string {
 	if !strings.Contains(upper, "NULLS") && !strings.Contains(upper, "ILIKE") && !strings.Contains(sql, "::") {
 		return sql
 	}
-	parser, err := sqlParser()
-	if err != nil {
-		return sql // parse reports it
-	}
-	tkn := parser.NewStringTokenizer(sql)
-	var toks []sqlToken
-	prevEnd := 0
-	for {
-		typ, val := tkn.Scan()
-		if typ == 0 || typ == sqlparser.LEX_ERROR {
-			break
-		}
-		end := tkn.Pos
-		// A token starts where the blanks after the previous one end, unless a comment lies between.
-		start := prevEnd
-		for start < end && strings.ContainsRune(" \t\r\n", rune(sql[start])) {
-			start++
-		}
-		if c := sql[start:end]; strings.HasPrefix(c, "/*") || strings.HasPrefix(c, "--") || strings.HasPrefix(c, "#") {
-			start = -1 // never edited
-		}
-		prevEnd = end
-		toks = append(toks, sqlToken{typ: typ, val: val, start: start, end: end})
-	}
+	toks := sqlTokens(sql)
 	var edits []sqlEdit
 	for i := 0; i < len(toks); i++ {
 		t := toks[i]
@@ -152,10 +129,45 @@ func rewriteDialect(sql string) string {
 				sqlEdit{at: toks[i+1].end, end: toks[i+1].end, text: " COLLATE " + collateILike})
 		}
 	}
+	return applyEdits(sql, edits)
+}
+
+// sqlTokens splits a statement into vitess's tokens, up to the end or the first lexing error (which the parse
+// then reports). A token preceded by a comment has start -1: it is never edited.
+func sqlTokens(sql string) []sqlToken {
+	parser, err := sqlParser()
+	if err != nil {
+		return nil // parse reports it
+	}
+	tkn := parser.NewStringTokenizer(sql)
+	var toks []sqlToken
+	prevEnd := 0
+	for {
+		typ, val := tkn.Scan()
+		if typ == 0 || typ == sqlparser.LEX_ERROR {
+			break
+		}
+		end := tkn.Pos
+		// A token starts where the blanks after the previous one end, unless a comment lies between.
+		start := prevEnd
+		for start < end && strings.ContainsRune(" \t\r\n", rune(sql[start])) {
+			start++
+		}
+		if c := sql[start:end]; strings.HasPrefix(c, "/*") || strings.HasPrefix(c, "--") || strings.HasPrefix(c, "#") {
+			start = -1 // never edited
+		}
+		prevEnd = end
+		toks = append(toks, sqlToken{typ: typ, val: val, start: start, end: end})
+	}
+	return toks
+}
+
+// applyEdits applies edits to sql. Right to left, so earlier positions stay valid; at one position a deletion
+// goes before an insertion.
+func applyEdits(sql string, edits []sqlEdit) string {
 	if len(edits) == 0 {
 		return sql
 	}
-	// Right to left, so earlier positions stay valid; at one position a deletion goes before an insertion.
 	sort.SliceStable(edits, func(a, b int) bool {
 		if edits[a].at != edits[b].at {
 			return edits[a].at > edits[b].at

@@ -161,6 +161,9 @@ var computeNames = map[string]string{
 }
 
 func compileCall(c *planner.Call, args []evaluator) (evaluator, error) {
+	if c.Fn != nil {
+		return &batchFuncEval{arg: args[0], call: c}, nil
+	}
 	if fn, ok := computeNames[c.Func]; ok {
 		switch c.Func {
 		case "<", "<=", ">", ">=":

@@ -234,7 +234,7 @@ func runInProcess(ctx context.Context, f conformanceFile) (slt.FileRun, error) {
 		return slt.FileRun{}, err
 	}
 	defer os.RemoveAll(dir)
-	t, err := testsuite.OpenInProcess(ctx, dir)
+	t, err := testsuite.OpenInProcess(ctx, dir, nil)
 	if err != nil {
 		return slt.FileRun{}, fmt.Errorf("starting an in-process node: %w", err)
 	}
