@@ -9,8 +9,6 @@ import (
 
 	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/apache/arrow-go/v18/arrow/array"
-	"github.com/apache/arrow-go/v18/arrow/compute"
-	"github.com/apache/arrow-go/v18/arrow/compute/exec"
 	"github.com/apache/arrow-go/v18/arrow/decimal128"
 	"github.com/apache/arrow-go/v18/arrow/memory"
 
@@ -39,7 +37,6 @@ type RollupSpec struct {
 // BuildIndexRows returns the batch's rows as the index stores them: projected to layout.Columns, sorted by the
 // key (NULLs first, as MySQL orders them), and rolled up when the layout says so. The result is the caller's.
 func BuildIndexRows(ctx context.Context, mem memory.Allocator, b arrow.RecordBatch, layout IndexLayout) (arrow.RecordBatch, error) {
-	ctx = exec.WithAllocator(ctx, mem)
 	fields := make([]arrow.Field, len(layout.Columns))
 	cols := make([]arrow.Array, len(layout.Columns))
 	for i, c := range layout.Columns {
@@ -66,16 +63,10 @@ func BuildIndexRows(ctx context.Context, mem memory.Allocator, b arrow.RecordBat
 		}
 		order = lastRows(projected, order, keyPos[:u.Prefix], seq)
 	}
-	bld := array.NewInt32Builder(mem)
-	bld.AppendValues(order, nil)
-	idx := bld.NewArray()
-	bld.Release()
-	defer idx.Release()
-	res, err := compute.Take(ctx, *compute.DefaultTakeOptions(), compute.NewDatumWithoutOwning(projected), compute.NewDatumWithoutOwning(idx))
+	sorted, err := takeRows(mem, projected, order)
 	if err != nil {
-		return nil, fmt.Errorf("storage: sorting index rows: %w", err)
+		return nil, err
 	}
-	sorted := res.(*compute.RecordDatum).Value
 	if layout.Rollup == nil {
 		return sorted, nil
 	}

@@ -1,0 +1,135 @@
+package storage
+
+import (
+	"fmt"
+	"unsafe"
+
+	"github.com/apache/arrow-go/v18/arrow"
+	"github.com/apache/arrow-go/v18/arrow/array"
+	"github.com/apache/arrow-go/v18/arrow/bitutil"
+	"github.com/apache/arrow-go/v18/arrow/decimal128"
+	"github.com/apache/arrow-go/v18/arrow/memory"
+)
+
+// takeRows returns the rows of b at the given row numbers, in that order: the gather that puts an index's rows
+// in key order. One typed loop per column and one allocation per buffer; arrow-go's Take kernel, which this
+// replaces, copies decimals and strings a value at a time through generic buffer builders (a fifth of an
+// import's CPU time with three indexes).
+func takeRows(mem memory.Allocator, b arrow.RecordBatch, rows []int32) (arrow.RecordBatch, error) {
+	cols := make([]arrow.Array, b.NumCols())
+	for i := range cols {
+		c, err := takeColumn(mem, b.Column(i), rows)
+		if err != nil {
+			for _, done := range cols[:i] {
+				done.Release()
+			}
+			return nil, err
+		}
+		cols[i] = c
+	}
+	out := array.NewRecordBatch(b.Schema(), cols, int64(len(rows)))
+	for _, c := range cols {
+		c.Release()
+	}
+	return out, nil
+}
+
+// takeColumn gathers one column (see takeRows). The result is the caller's.
+func takeColumn(mem memory.Allocator, a arrow.Array, rows []int32) (arrow.Array, error) {
+	n := len(rows)
+	validity, nulls := takeValidity(mem, a, rows)
+	var buffers []*memory.Buffer
+	switch a := a.(type) {
+	case *array.Int64:
+		buffers = []*memory.Buffer{validity, takeFixed(mem, a.Int64Values(), rows, arrow.Int64Traits.CastFromBytes)}
+	case *array.Timestamp:
+		buffers = []*memory.Buffer{validity, takeFixed(mem, a.TimestampValues(), rows, arrow.TimestampTraits.CastFromBytes)}
+	case *array.Float64:
+		buffers = []*memory.Buffer{validity, takeFixed(mem, a.Float64Values(), rows, arrow.Float64Traits.CastFromBytes)}
+	case *array.Decimal128:
+		buffers = []*memory.Buffer{validity, takeFixed(mem, a.Values(), rows, arrow.Decimal128Traits.CastFromBytes)}
+	case *array.Boolean:
+		out := memory.NewResizableBuffer(mem)
+		out.Resize(int(bitutil.BytesForBits(int64(n))))
+		bits := out.Bytes()
+		clear(bits)
+		for i, r := range rows {
+			if a.Value(int(r)) {
+				bitutil.SetBit(bits, i)
+			}
+		}
+		buffers = []*memory.Buffer{validity, out}
+	case *array.String:
+		offsets, data := takeStrings(mem, a, rows)
+		buffers = []*memory.Buffer{validity, offsets, data}
+	default:
+		if validity != nil {
+			validity.Release()
+		}
+		return nil, fmt.Errorf("storage: cannot reorder a column of type %s", a.DataType())
+	}
+	data := array.NewData(a.DataType(), n, buffers, nil, nulls, 0)
+	for _, buf := range buffers {
+		if buf != nil {
+			buf.Release()
+		}
+	}
+	defer data.Release()
+	return array.MakeFromData(data), nil
+}
+
+// takeValidity gathers a's validity bitmap; nil (no NULLs) when a has none.
+func takeValidity(mem memory.Allocator, a arrow.Array, rows []int32) (*memory.Buffer, int) {
+	if a.NullN() == 0 {
+		return nil, 0
+	}
+	src, off := a.NullBitmapBytes(), a.Data().Offset()
+	buf := memory.NewResizableBuffer(mem)
+	buf.Resize(int(bitutil.BytesForBits(int64(len(rows)))))
+	bits := buf.Bytes()
+	clear(bits)
+	nulls := 0
+	for i, r := range rows {
+		if bitutil.BitIsSet(src, off+int(r)) {
+			bitutil.SetBit(bits, i)
+		} else {
+			nulls++
+		}
+	}
+	return buf, nulls
+}
+
+// takeFixed gathers fixed-width values into a new buffer.
+func takeFixed[T int64 | float64 | arrow.Timestamp | decimal128.Num](mem memory.Allocator, src []T, rows []int32, cast func([]byte) []T) *memory.Buffer {
+	var zero T
+	buf := memory.NewResizableBuffer(mem)
+	buf.Resize(len(rows) * int(unsafe.Sizeof(zero)))
+	dst := cast(buf.Bytes())[:len(rows)]
+	for i, r := range rows {
+		dst[i] = src[r]
+	}
+	return buf
+}
+
+// takeStrings gathers a string column's offsets and bytes: the lengths first, so the bytes are allocated once.
+func takeStrings(mem memory.Allocator, a *array.String, rows []int32) (offsets, data *memory.Buffer) {
+	srcOff := a.ValueOffsets()
+	srcData := a.ValueBytes()
+	base := srcOff[0] // ValueBytes starts at the array's first value
+	offsets = memory.NewResizableBuffer(mem)
+	offsets.Resize((len(rows) + 1) * 4)
+	off := arrow.Int32Traits.CastFromBytes(offsets.Bytes())[:len(rows)+1]
+	total := int32(0)
+	for i, r := range rows {
+		off[i] = total
+		total += srcOff[r+1] - srcOff[r]
+	}
+	off[len(rows)] = total
+	data = memory.NewResizableBuffer(mem)
+	data.Resize(int(total))
+	dst := data.Bytes()
+	for i, r := range rows {
+		copy(dst[off[i]:off[i+1]], srcData[srcOff[r]-base:srcOff[r+1]-base])
+	}
+	return offsets, data
+}
