@@ -87,6 +87,11 @@ func sortedOrder(b arrow.RecordBatch, keyPos []int) []int32 {
 	cmps := make([]func(i, j int32) int, len(keyPos))
 	for k, p := range keyPos {
 		cmps[k] = rowComparator(b.Column(p))
+		if s, ok := b.Column(p).(*array.String); ok {
+			if ranks := stringRanks(s); ranks != nil {
+				cmps[k] = func(i, j int32) int { return cmp.Compare(ranks[i], ranks[j]) }
+			}
+		}
 	}
 	if len(cmps) == 1 {
 		slices.SortFunc(order, cmps[0])
@@ -101,6 +106,53 @@ func sortedOrder(b arrow.RecordBatch, keyPos []int) []int32 {
 		})
 	}
 	return order
+}
+
+// stringRanks returns, for each row of a, the rank of its value among a's distinct values in byte order (NULL
+// ranks first, at -1), so that a sort compares integers instead of strings: an index's text key columns
+// (categories, names) repeat few values. It gives up, returning nil, when the values are mostly distinct, where
+// ranking costs more than it saves.
+func stringRanks(a *array.String) []int32 {
+	n := a.Len()
+	limit := max(n/4, 1024)
+	codes := make(map[string]int32)
+	ranks := make([]int32, n)
+	for i := range n {
+		if a.IsNull(i) {
+			ranks[i] = -1
+			continue
+		}
+		v := a.Value(i)
+		c, ok := codes[v]
+		if !ok {
+			if len(codes) == limit {
+				return nil
+			}
+			c = int32(len(codes))
+			codes[v] = c
+		}
+		ranks[i] = c
+	}
+	// Codes are in first-seen order: map them to byte order.
+	distinct := make([]string, len(codes))
+	for v, c := range codes {
+		distinct[c] = v
+	}
+	byValue := make([]int32, len(distinct))
+	for i := range byValue {
+		byValue[i] = int32(i)
+	}
+	slices.SortFunc(byValue, func(x, y int32) int { return strings.Compare(distinct[x], distinct[y]) })
+	rankOf := make([]int32, len(distinct))
+	for r, c := range byValue {
+		rankOf[c] = int32(r)
+	}
+	for i, c := range ranks {
+		if c >= 0 {
+			ranks[i] = rankOf[c]
+		}
+	}
+	return ranks
 }
 
 // lastRows keeps, of each run of equal unique keys (the columns prefix) in the sorted row numbers order, the row

@@ -3,6 +3,7 @@ package storage
 import (
 	"context"
 	"sort"
+	"strconv"
 	"testing"
 
 	"github.com/apache/arrow-go/v18/arrow"
@@ -142,4 +143,30 @@ func TestBuildIndexRowsReportsSumOverflow(t *testing.T) {
 	_, err := BuildIndexRows(context.Background(), mem, in, IndexLayout{Key: []int{0}, Columns: []int{0, 2},
 		Rollup: []RollupSpec{{Column: 1, Func: "sum"}}})
 	require.ErrorIs(t, err, sqltype.ErrOverflow)
+}
+
+// Sorting by a text key through its value ranks orders rows exactly as comparing the strings does, NULLs first,
+// whether the values repeat (ranked) or are mostly distinct (compared).
+func TestSortedOrderRanksText(t *testing.T) {
+	mem := memory.NewCheckedAllocator(memory.NewGoAllocator())
+	defer mem.AssertSize(t, 0)
+	for _, distinct := range []int{3, 50, 100000} {
+		rows := make([][4]any, 5000)
+		for i := range rows {
+			city := any(nil)
+			if i%11 != 0 {
+				city = "c" + string(rune('a'+(i*7919)%distinct%26)) + strconv.Itoa((i*7919)%distinct)
+			}
+			rows[i] = [4]any{city, i % 5, i, 1.0}
+		}
+		b := buildTestBatch(t, mem, rows)
+		order := sortedOrder(b, []int{0, 1})
+		require.Len(t, order, len(rows))
+		cmpCity, cmpZip := rowComparator(b.Column(0)), rowComparator(b.Column(1))
+		for i := 1; i < len(order); i++ {
+			c := cmpCity(order[i-1], order[i])
+			require.True(t, c < 0 || c == 0 && cmpZip(order[i-1], order[i]) <= 0, "rows %d and %d out of order (distinct %d)", order[i-1], order[i], distinct)
+		}
+		b.Release()
+	}
 }
