@@ -4,7 +4,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"os"
 
 	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/apache/arrow-go/v18/arrow/array"
@@ -39,7 +38,8 @@ type ReadStats struct {
 
 // Reader streams the record batches of one chunk file. It is not safe for concurrent use.
 type Reader struct {
-	file      *os.File
+	file      *openFile  // shared with other readers of the file
+	files     *openFiles // where file goes back on Close
 	pf        *parquet.File
 	schema    *arrow.Schema
 	columns   []*columnCursor
@@ -85,39 +85,28 @@ func (s *Store) OpenChunk(path string, cols []Column, opts ScanOptions) (*Reader
 	if err != nil {
 		return nil, err
 	}
-	f, err := os.Open(full)
+	of, err := s.files.acquire(full, path)
 	if err != nil {
-		return nil, fmt.Errorf("storage: opening chunk: %w", err)
-	}
-	r, err := newReader(f, path, cols, opts, s.conf.cache)
-	if err != nil {
-		_ = f.Close()
 		return nil, err
 	}
+	r, err := newReader(of, path, cols, opts, s.conf.cache)
+	if err != nil {
+		_ = s.files.release(of)
+		return nil, err
+	}
+	r.files = s.files
 	return r, nil
 }
 
-func newReader(f *os.File, path string, cols []Column, opts ScanOptions, cache *ColumnCache) (*Reader, error) {
-	st, err := f.Stat()
-	if err != nil {
-		return nil, fmt.Errorf("storage: opening chunk %s: %w", path, err)
-	}
-	// The page index and bloom filters are not needed to scan; skipping them keeps opening to one footer read.
-	pf, err := parquet.OpenFile(f, st.Size(),
-		parquet.SkipPageIndex(true),
-		parquet.SkipBloomFilters(true),
-		parquet.ReadBufferSize(readBufferSize),
-	)
-	if err != nil {
-		return nil, fmt.Errorf("storage: opening chunk %s: %w", path, err)
-	}
+func newReader(of *openFile, path string, cols []Column, opts ScanOptions, cache *ColumnCache) (*Reader, error) {
+	pf := of.pf
 	leaves, err := leafIndexes(pf.Schema(), cols, path)
 	if err != nil {
 		return nil, err
 	}
 
 	r := &Reader{
-		file:      f,
+		file:      of,
 		pf:        pf,
 		batchSize: opts.BatchSize,
 		numRows:   pf.NumRows(),
@@ -301,6 +290,6 @@ func (r *Reader) Close() error {
 	for _, c := range r.columns {
 		errs = append(errs, c.close())
 	}
-	errs = append(errs, r.file.Close())
+	errs = append(errs, r.files.release(r.file))
 	return errors.Join(errs...)
 }

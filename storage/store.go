@@ -30,6 +30,7 @@ type Store struct {
 	// dirMu orders creating a table directory plus its first temp file against removing empty table
 	// directories, so Remove never deletes a directory a concurrent WriteChunk is about to write into.
 	dirMu sync.Mutex
+	files *openFiles
 }
 
 type config struct {
@@ -77,8 +78,11 @@ func Open(dir string, opts ...Option) (*Store, error) {
 	if err := os.MkdirAll(abs, 0o755); err != nil {
 		return nil, fmt.Errorf("storage: creating data directory: %w", err)
 	}
-	return &Store{dir: abs, conf: conf}, nil
+	return &Store{dir: abs, conf: conf, files: newOpenFiles(DefaultOpenFiles)}, nil
 }
+
+// Close closes the chunk files the store keeps open; files that readers still use close with their readers.
+func (s *Store) Close() error { return s.files.close() }
 
 // Dir returns the absolute path of the data directory; file paths the store hands out are relative to it.
 func (s *Store) Dir() string { return s.dir }
@@ -126,6 +130,7 @@ func (s *Store) Remove(paths []string) error {
 		if s.conf.cache != nil {
 			s.conf.cache.drop(p)
 		}
+		s.files.forget(full)
 		if err := os.Remove(full); err != nil && !errors.Is(err, fs.ErrNotExist) {
 			errs = append(errs, fmt.Errorf("storage: removing %s: %w", p, err))
 			continue
@@ -176,6 +181,7 @@ func (s *Store) RemoveOrphans(keep map[string]bool) ([]string, error) {
 		if keep[rel] {
 			return nil
 		}
+		s.files.forget(path)
 		if err := os.Remove(path); err != nil && !errors.Is(err, fs.ErrNotExist) {
 			errs = append(errs, fmt.Errorf("storage: removing orphan %s: %w", rel, err))
 			return nil

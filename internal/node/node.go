@@ -217,6 +217,9 @@ func (n *Node) Close() error {
 	if n.Plugins != nil {
 		errs = append(errs, n.Plugins.Close(context.Background()))
 	}
+	if n.Data != nil {
+		errs = append(errs, n.Data.Close())
+	}
 	if n.Catalog != nil {
 		errs = append(errs, n.Catalog.Close())
 	}
