@@ -120,7 +120,7 @@ func TestPluginMeasure(t *testing.T) {
 		t.Helper()
 		assert.Equal(t, want, must(e, "SELECT k, median(v) FROM pm.t GROUP BY k ORDER BY k"))
 		plan := must(e, "EXPLAIN SELECT k, median(v) FROM pm.t GROUP BY k")
-		assert.Contains(t, plan[0][0], "FinalHashAggregate, by: [k], aggs: [median(v)]", "split like SUM")
+		assert.Contains(t, plan[0][0], "FinalInplaceAggregate, by: [k], aggs: [median(v)]", "split like SUM")
 		assert.Contains(t, plan[0][0], "PartialInplaceAggregate, by: [k], aggs: [median(v)]", "streaming over the index order")
 	}
 	check(n.Engine)
@@ -144,6 +144,26 @@ func TestPluginMeasure(t *testing.T) {
 	got := must(n.Engine, "SELECT k FROM pm.t GROUP BY k HAVING median(v) > "+strconv.FormatFloat(threshold, 'f', -1, 64)+" ORDER BY k")
 	assert.Len(t, got, 2, "HAVING keeps the two groups above the third-highest median")
 	assert.Equal(t, [][]string{{"3"}}, must(n.Engine, "SELECT median(d * 2) FROM pm.t"))
+
+	// Long runs of one group in a batch (sorted input, few groups) go to the plugin a run per call.
+	must(n.Engine, "CREATE TABLE pm.runs (k int, v double)")
+	var sb strings.Builder
+	sb.WriteString("INSERT INTO pm.runs VALUES ")
+	runValues := map[int][]float64{}
+	for i := range 6000 {
+		k, v := i/1500, float64(rng.IntN(100000))/4
+		runValues[k] = append(runValues[k], v)
+		if i > 0 {
+			sb.WriteString(", ")
+		}
+		sb.WriteString("(" + strconv.Itoa(k) + ", " + strconv.FormatFloat(v, 'f', -1, 64) + ")")
+	}
+	must(n.Engine, sb.String())
+	var wantRuns [][]string
+	for k := range 4 {
+		wantRuns = append(wantRuns, []string{strconv.Itoa(k), strconv.FormatFloat(median(runValues[k]), 'g', -1, 64)})
+	}
+	assert.Equal(t, wantRuns, must(n.Engine, "SELECT k, median(v) FROM pm.runs GROUP BY k ORDER BY k"))
 
 	// Errors: arguments, nesting, and a measure outside an aggregate context.
 	_, err = run(n.Engine, "SELECT median(v, k) FROM pm.t")

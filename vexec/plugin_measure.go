@@ -2,6 +2,7 @@ package vexec
 
 import (
 	"context"
+	"errors"
 	"fmt"
 
 	"github.com/apache/arrow-go/v18/arrow"
@@ -62,12 +63,55 @@ func (p *pluginAcc) close() {
 
 func (p *pluginAcc) grow(groups int) { p.groups = max(p.groups, groups) }
 
+// update adds a batch. Rows that come in long runs of one group (a global aggregate: every row; an Inplace one
+// over sorted input: each key's rows) go a run per call without group numbers, which the plugin adds up in one
+// loop; scattered groups go in one call with each row's group.
 func (p *pluginAcc) update(ids []uint32, arg arrow.Array) error {
 	if p.err != nil {
 		return p.err
 	}
-	return p.acc.Update(p.ctx, ids, arg)
+	if len(ids) == 0 {
+		return nil
+	}
+	// Count the runs, giving up once they are too many to be worth a call each.
+	maxRuns := len(ids)/minPluginRun + 1
+	runs := 1
+	for i := 1; i < len(ids) && runs <= maxRuns; i++ {
+		if ids[i] != ids[i-1] {
+			runs++
+		}
+	}
+	if runs > maxRuns {
+		return p.acc.Update(p.ctx, ids, arg)
+	}
+	for start := 0; start < len(ids); {
+		end := start + 1
+		for end < len(ids) && ids[end] == ids[start] {
+			end++
+		}
+		part := arg
+		if start > 0 || end < len(ids) {
+			part = array.NewSlice(arg, int64(start), int64(end))
+		}
+		err := p.acc.UpdateGroup(p.ctx, ids[start], part)
+		if part != arg {
+			part.Release()
+		}
+		if err != nil {
+			var pe *plugins.Error
+			if errors.As(err, &pe) && pe.Row >= 0 {
+				pe.Row += start // the row of the batch, not of the run
+			}
+			return err
+		}
+		start = end
+	}
+	return nil
 }
+
+// minPluginRun is the average run of one group below which a batch goes to a plugin in one call with group
+// numbers rather than a call per run (a call costs about as much as adding up a few hundred rows).
+const minPluginRun = 512
 
 func (p *pluginAcc) finish(_ memory.Allocator, groups int) (arrow.Array, error) {
 	if p.err != nil {
