@@ -166,12 +166,14 @@ func BenchmarkCustomTypeImport(b *testing.B) {
 		return res
 	}
 	execute("CREATE SCHEMA bench")
+	tables := 0
 	for _, typ := range []string{"decimal(18,2)", "fixed(2)"} {
 		name := strings.NewReplacer("(", "_", ",", "_", ")", "").Replace(typ)
 		b.Run("import/"+name, func(b *testing.B) {
-			for i := 0; b.Loop(); i++ {
+			for b.Loop() {
+				tables++
 				cols := strings.ReplaceAll(rollupColumns, "decimal(18,2)", typ)
-				res := execute(fmt.Sprintf("CREATE TABLE bench.t_%s_%d %s LOCATION '%s'", name, i, cols, path))
+				res := execute(fmt.Sprintf("CREATE TABLE bench.t_%d %s LOCATION '%s'", tables, cols, path))
 				if res.AffectedRows != rows {
 					b.Fatalf("imported %d rows, want %d", res.AffectedRows, rows)
 				}
@@ -179,7 +181,7 @@ func BenchmarkCustomTypeImport(b *testing.B) {
 			b.ReportMetric(float64(rows)*float64(b.N)/b.Elapsed().Seconds(), "rows/s")
 		})
 	}
-	execute(fmt.Sprintf("CREATE TABLE bench.q %s LOCATION '%s'", rollupColumns, path))
+	execute(fmt.Sprintf("CREATE TABLE bench.q %s LOCATION '%s'", rollupColumns, path)).Release()
 	for _, typ := range []string{"decimal(38,2)", "fixed(2)"} {
 		name := strings.NewReplacer("(", "_", ",", "_", ")", "").Replace(typ)
 		b.Run("cast/"+name, func(b *testing.B) {
