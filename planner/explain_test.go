@@ -63,3 +63,25 @@ func TestExpressionText(t *testing.T) {
 		assert.Equal(t, want, e.String())
 	}
 }
+
+func TestExplainOrderedNodes(t *testing.T) {
+	cols := []Field{{Name: "k", Type: sqltype.BigInt}, {Name: "v", Type: sqltype.BigInt}}
+	scan := &Scan{Schema: "s", Table: "t", IndexID: 3, IndexName: "default", TableColumns: cols, Projection: []int{0, 1},
+		Chunks: []Chunk{{ID: 4}, {ID: 7}}}
+	k := &ColumnRef{Index: 0, Name: "k", T: sqltype.BigInt}
+	partial, final := SplitAggregate(&Aggregate{Input: scan, Strategy: Inplace, GroupBy: []Expr{k}, Names: []string{"k"},
+		Aggs: []*AggCall{{Func: "count", T: sqltype.BigInt}}})
+	final.Strategy = Inplace
+	final.Input = &MergeSort{Input: partial, Keys: []SortKey{{Column: 0, NullsFirst: true}}, Parallel: 2}
+	assert.Equal(t, `TailLimit, n: 5
+  FinalInplaceAggregate, by: [k], aggs: [count(*)]
+    MergeSort, by: [k]
+      PartialInplaceAggregate, by: [k], aggs: [count(*)]
+        Scan, table: s.t, index: default:3:[4, 7], fields: *`, Explain(&TailLimit{Input: final, N: 5}, nil))
+
+	limited := &MergeSort{Input: &LocalLimit{Input: scan, N: 15}, Keys: []SortKey{{Column: 0, NullsFirst: true}, {Column: 1}},
+		Parallel: 2, Limit: 15}
+	assert.Equal(t, `MergeSort, by: [k, v NULLS LAST], limit: 15
+  LocalLimit, n: 15
+    Scan, table: s.t, index: default:3:[4, 7], fields: *`, Explain(limited, nil))
+}

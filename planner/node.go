@@ -241,9 +241,18 @@ type Sort struct {
 func (s *Sort) Fields() []Field  { return s.Input.Fields() }
 func (s *Sort) Children() []Node { return []Node{s.Input} }
 func (s *Sort) Explain() string {
-	fields := s.Input.Fields()
-	keys := make([]string, len(s.Keys))
-	for i, k := range s.Keys {
+	out := "Sort, by: [" + explainKeys(s.Input.Fields(), s.Keys) + "]"
+	if s.Limit > 0 {
+		out += fmt.Sprintf(", limit: %d", s.Limit)
+	}
+	return out
+}
+
+// explainKeys renders sort keys over fields as ORDER BY would write them, NULL placement only where it is not
+// MySQL's default (first ascending, last descending).
+func explainKeys(fields []Field, sortKeys []SortKey) string {
+	keys := make([]string, len(sortKeys))
+	for i, k := range sortKeys {
 		keys[i] = fields[k.Column].Name
 		if k.Desc {
 			keys[i] += " DESC"
@@ -256,11 +265,7 @@ func (s *Sort) Explain() string {
 			}
 		}
 	}
-	out := "Sort, by: [" + strings.Join(keys, ", ") + "]"
-	if s.Limit > 0 {
-		out += fmt.Sprintf(", limit: %d", s.Limit)
-	}
-	return out
+	return strings.Join(keys, ", ")
 }
 
 // GlobalLimit passes the first N rows of its input and stops reading.
@@ -273,6 +278,31 @@ type GlobalLimit struct {
 func (l *GlobalLimit) Fields() []Field  { return l.Input.Fields() }
 func (l *GlobalLimit) Children() []Node { return []Node{l.Input} }
 func (l *GlobalLimit) Explain() string  { return fmt.Sprintf("GlobalLimit, n: %d", l.N) }
+
+// LocalLimit passes the first N rows of its input and stops reading, in each run of the subtree it is in: under
+// a MergeSort it bounds every chunk's stream, whose first N rows are all the merge above can take from it.
+type LocalLimit struct {
+	base
+	Input Node
+	N     int64
+}
+
+func (l *LocalLimit) Fields() []Field  { return l.Input.Fields() }
+func (l *LocalLimit) Children() []Node { return []Node{l.Input} }
+func (l *LocalLimit) Explain() string  { return fmt.Sprintf("LocalLimit, n: %d", l.N) }
+
+// TailLimit keeps the last N rows of its input and emits them in reverse order. Over input sorted ascending,
+// NULLs first, that is the first N rows of the descending order with NULLs last (MySQL's ORDER BY ... DESC),
+// read without sorting.
+type TailLimit struct {
+	base
+	Input Node
+	N     int64
+}
+
+func (l *TailLimit) Fields() []Field  { return l.Input.Fields() }
+func (l *TailLimit) Children() []Node { return []Node{l.Input} }
+func (l *TailLimit) Explain() string  { return fmt.Sprintf("TailLimit, n: %d", l.N) }
 
 // SkipRows drops the first N rows of its input (OFFSET).
 type SkipRows struct {
@@ -345,6 +375,28 @@ type Merge struct {
 func (m *Merge) Fields() []Field  { return m.Input.Fields() }
 func (m *Merge) Children() []Node { return []Node{m.Input} }
 func (m *Merge) Explain() string  { return "Merge" }
+
+// MergeSort runs its Input once per part of the one Scan under it, in parallel on up to Parallel goroutines as
+// Merge does, and merges the runs' outputs, each sorted on Keys, into one stream sorted on Keys: a k-way merge,
+// for the chunks of an index, each sorted by the index's key, whose key ranges may overlap. With Limit > 0 it
+// stops after Limit rows.
+type MergeSort struct {
+	base
+	Input    Node
+	Keys     []SortKey
+	Parallel int
+	Limit    int64
+}
+
+func (m *MergeSort) Fields() []Field  { return m.Input.Fields() }
+func (m *MergeSort) Children() []Node { return []Node{m.Input} }
+func (m *MergeSort) Explain() string {
+	out := "MergeSort, by: [" + explainKeys(m.Input.Fields(), m.Keys) + "]"
+	if m.Limit > 0 {
+		out += fmt.Sprintf(", limit: %d", m.Limit)
+	}
+	return out
+}
 
 // SplitAggregate turns a Full aggregate into a Partial one over the same input and the Final one above it, which
 // merges the Partial's states; the Final's strategy is Hash (partial groups arrive in no order).

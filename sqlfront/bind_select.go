@@ -130,6 +130,7 @@ func (b *selectBinder) bind(sel *sqlparser.Select) (planner.Node, error) {
 	// below are the expressions evaluated under the aggregate (or the projection): the columns they use are the
 	// ones to read.
 	var below []planner.Expr
+	var ranges []planner.ColumnRange // of the one table read, if that is the plan's input
 	if where != nil {
 		below = append(below, where)
 	}
@@ -164,7 +165,8 @@ func (b *selectBinder) bind(sel *sqlparser.Select) (planner.Node, error) {
 		if where != nil {
 			collectColumns(where, b.filterCols)
 		}
-		node, remap = b.scan(below, scanRanges(where), agg)
+		ranges = scanRanges(where)
+		node, remap = b.scan(below, ranges, agg)
 	}
 	scan, _ := node.(*planner.Scan) // a table read whose chunks may be aggregated one by one
 	if where != nil {
@@ -183,7 +185,7 @@ func (b *selectBinder) bind(sel *sqlparser.Select) (planner.Node, error) {
 			}
 			a.Aggs = append(a.Aggs, &c)
 		}
-		node = b.aggregateStages(a, scan, agg.groups, scanRanges(where))
+		node = b.aggregateStages(a, scan, agg.groups, ranges)
 		remap = nil
 	}
 	if having != nil {
@@ -198,12 +200,40 @@ func (b *selectBinder) bind(sel *sqlparser.Select) (planner.Node, error) {
 		proj.Exprs = append(proj.Exprs, remapColumns(h, remap))
 		proj.Names = append(proj.Names, "__order_"+strconv.Itoa(i+1))
 	}
+	offset, count := int64(0), int64(-1)
+	if sel.Limit != nil {
+		if offset, count, err = limitValues(sel.Limit); err != nil {
+			return nil, err
+		}
+	}
+	// ORDER BY may ask for the order the rows already arrive in: a plain read's (each chunk sorted by the index
+	// key) or an Inplace aggregate's (groups in key order).
+	var order orderMatch
+	if len(keys) > 0 && !sel.Distinct {
+		order = b.matchOrder(keys, items, hidden, node, scan, agg, ranges)
+	}
 	node = proj
 	if agg == nil && scan != nil && len(scan.Chunks) > 1 {
-		// Rows of a plain read need nothing from each other: every chunk is filtered and projected on its own,
-		// in parallel.
-		node = &planner.Merge{Input: proj, Parallel: b.engine.parallelism()}
-		note(b.ctx, "parallel", "a plain read of %d chunks: each filtered and projected on its own under a Merge", len(scan.Chunks))
+		switch {
+		case order.ok && len(order.merge) > 0 && (!order.desc || count > 0):
+			// Each chunk's stream is sorted: merged in order, they give the order ORDER BY wants (or, for a
+			// TailLimit, its reverse).
+			ms := &planner.MergeSort{Input: proj, Keys: order.merge, Parallel: b.engine.parallelism()}
+			note(b.ctx, "order", "a plain read of %d chunks, each sorted on the ORDER BY keys: each filtered and projected on its own, their streams merged in order (MergeSort)",
+				len(scan.Chunks))
+			if !order.desc && count > 0 {
+				// The first offset+count rows of the merge come from the first offset+count rows of each stream.
+				ms.Limit = offset + count
+				ms.Input = &planner.LocalLimit{Input: proj, N: ms.Limit}
+				note(b.ctx, "order", "LIMIT pushed down: each chunk's stream stops after %d row(s) (LocalLimit), the merge after as many", ms.Limit)
+			}
+			node = ms
+		default:
+			// Rows of a plain read need nothing from each other: every chunk is filtered and projected on its
+			// own, in parallel.
+			node = &planner.Merge{Input: proj, Parallel: b.engine.parallelism()}
+			note(b.ctx, "parallel", "a plain read of %d chunks: each filtered and projected on its own under a Merge", len(scan.Chunks))
+		}
 	}
 	if sel.Distinct {
 		if len(hidden) > 0 {
@@ -217,14 +247,23 @@ func (b *selectBinder) bind(sel *sqlparser.Select) (planner.Node, error) {
 		}
 		node = d
 	}
-	if len(keys) > 0 {
+	switch {
+	case order.ok && !order.desc:
+		note(b.ctx, "order", "ORDER BY follows %s: the rows arrive in that order, no Sort", order.source)
+	case order.ok && count > 0:
+		node = &planner.TailLimit{Input: node, N: offset + count}
+		note(b.ctx, "order", "ORDER BY is the reverse of %s, which is MySQL's descending order, NULLs last: TailLimit keeps the last %d row(s) and emits them reversed, no Sort",
+			order.source, offset+count)
+	case len(keys) > 0:
 		node = &planner.Sort{Input: node, Keys: keys}
+		switch {
+		case order.ok:
+			note(b.ctx, "sort", "ORDER BY is the reverse of %s, but without LIMIT there is no tail to keep: sorted", order.source)
+		case order.source != "":
+			note(b.ctx, "sort", "ORDER BY does not follow %s", order.source)
+		}
 	}
 	if sel.Limit != nil {
-		offset, count, err := limitValues(sel.Limit)
-		if err != nil {
-			return nil, err
-		}
 		if s, ok := node.(*planner.Sort); ok && count > 0 {
 			s.Limit = offset + count // top-k: only the rows the LIMIT keeps are ordered
 			note(b.ctx, "sort", "top-k: ORDER BY with LIMIT keeps the first %d row(s) in a bounded heap", s.Limit)
@@ -249,8 +288,9 @@ func (b *selectBinder) bind(sel *sqlparser.Select) (planner.Node, error) {
 
 // aggregateStages chooses how an aggregate over a table runs. Each chunk file is sorted by the index key, so
 // when the group keys are a prefix of that key (columns an equality filter fixes aside) groups can be found
-// without hashing, Inplace. A read of several chunks aggregates each chunk in parallel (Partial, under a Merge)
-// and merges the groups' states (FinalHashAggregate); a single chunk needs one Full aggregate.
+// without hashing, Inplace. A read of several chunks aggregates each chunk in parallel (Partial) and merges the
+// groups' states: Inplace ones through a MergeSort, which keeps the key order, into a FinalInplaceAggregate, Hash
+// ones through a Merge into a FinalHashAggregate. A single chunk needs one Full aggregate.
 func (b *selectBinder) aggregateStages(a *planner.Aggregate, scan *planner.Scan, groups []planner.Expr, ranges []planner.ColumnRange) planner.Node {
 	if scan == nil {
 		note(b.ctx, "aggregate", "FullHashAggregate: the input is not a plain table read")
@@ -282,6 +322,20 @@ func (b *selectBinder) aggregateStages(a *planner.Aggregate, scan *planner.Scan,
 		return a
 	}
 	partial, final := planner.SplitAggregate(a)
+	if a.Strategy == planner.Inplace {
+		// Each chunk's partial groups come in key order; merged in that order, the states of one key arrive
+		// adjacent and merge without hashing.
+		order, _ := b.groupOrder(b.index, groups, ranges)
+		keys := make([]planner.SortKey, len(order))
+		for i, g := range order {
+			keys[i] = planner.SortKey{Column: g, NullsFirst: true}
+		}
+		final.Strategy = planner.Inplace
+		final.Input = &planner.MergeSort{Input: partial, Keys: keys, Parallel: b.engine.parallelism()}
+		note(b.ctx, "aggregate", "Partial per chunk (%d chunks, read in parallel), their groups merged in key order (MergeSort), FinalInplaceAggregate merges the states of equal keys",
+			len(scan.Chunks))
+		return final
+	}
 	final.Input = &planner.Merge{Input: partial, Parallel: b.engine.parallelism()}
 	note(b.ctx, "aggregate", "Partial per chunk under a Merge (%d chunks, read in parallel), FinalHashAggregate over their states",
 		len(scan.Chunks))
@@ -291,45 +345,145 @@ func (b *selectBinder) aggregateStages(a *planner.Aggregate, scan *planner.Scan,
 	return final
 }
 
-// sortedOnGroups reports whether rows sorted by the index ix have equal group keys (bound over the table's
-// columns) next to each other: the group keys are columns, or a non-decreasing function of one (DATE_TRUNC of a
-// timestamp), and they come first in the index key once the columns that ranges fix to one value are skipped. A
-// function of a column can only be the last key so covered: within one truncated day the rows are ordered by
-// time, not by the columns after it.
-func (b *selectBinder) sortedOnGroups(ix etcdmeta.Index, groups []planner.Expr, ranges []planner.ColumnRange) bool {
-	want := map[int]bool{}
-	derived := map[int]bool{}
-	for _, g := range groups {
-		if c, ok := g.(*planner.ColumnRef); ok {
-			want[c.Index] = true
-		} else if c, ok := monotonicColumn(g); ok {
-			derived[c] = true
+// orderMatch is how ORDER BY relates to the order in which a query's rows arrive.
+type orderMatch struct {
+	// source describes the order the rows arrive in, for notes; empty when they arrive in none.
+	source string
+	// ok: ORDER BY asks for that order (desc false) or its exact reverse (desc true).
+	ok, desc bool
+	// merge are the ORDER BY keys an equality does not fix, over the projection's output, ascending with NULLs
+	// first: what a MergeSort of sorted chunk streams keeps.
+	merge []planner.SortKey
+}
+
+// matchOrder compares ORDER BY keys (positions in the select list, then the hidden columns) with the order the
+// rows below the projection arrive in. A plain read of a table arrives sorted by its index's key in each chunk;
+// an Inplace aggregate emits its groups sorted by its group keys, as the index sorts them. Either order is
+// ascending with NULLs first, which is MySQL's ascending order; reversed, it is MySQL's descending order (NULLs
+// last). ORDER BY matches when its keys, leaving out those an equality fixes to one value, are columns taken
+// in that order from its start, again leaving out fixed columns, all ascending or all descending, with the NULL
+// placement MySQL gives that direction.
+func (b *selectBinder) matchOrder(keys []planner.SortKey, items []selectItem, hidden []planner.Expr, input planner.Node,
+	scan *planner.Scan, agg *aggScope, ranges []planner.ColumnRange) orderMatch {
+	var m orderMatch
+	var sorted []int       // the order, as columns below the projection: table columns, or aggregate outputs
+	var fixed map[int]bool // columns below the projection that hold one value
+	if f, ok := input.(*planner.Filter); ok {
+		input = f.Input // HAVING keeps the order of the groups it passes
+	}
+	switch a, _ := input.(*planner.Aggregate); {
+	case agg == nil && scan != nil:
+		fixed = fixedColumns(ranges)
+		for _, name := range b.index.Columns {
+			sorted = append(sorted, b.scope.index(name))
+		}
+		m.source = fmt.Sprintf("index %s's key (%s)", b.index.Name, strings.Join(b.index.Columns, ", "))
+	case agg != nil && a != nil && a.Strategy == planner.Inplace:
+		var ok bool
+		if sorted, ok = b.groupOrder(b.index, agg.groups, ranges); !ok {
+			return m
+		}
+		tableFixed := fixedColumns(ranges)
+		fixed = map[int]bool{}
+		names := make([]string, len(sorted))
+		for i, g := range sorted {
+			if c, ok := agg.groups[g].(*planner.ColumnRef); ok && tableFixed[c.Index] {
+				fixed[g] = true
+			}
+			names[i] = a.Names[g]
+		}
+		m.source = fmt.Sprintf("the group keys (%s), in the order the Inplace aggregate emits its groups", strings.Join(names, ", "))
+	default:
+		return m
+	}
+	pos := 0
+	for i, k := range keys {
+		var e planner.Expr
+		if k.Column < len(items) {
+			e = items[k.Column].expr
 		} else {
-			return false
+			e = hidden[k.Column-len(items)]
+		}
+		c, ok := e.(*planner.ColumnRef)
+		if !ok {
+			return m
+		}
+		if fixed[c.Index] {
+			continue
+		}
+		for pos < len(sorted) && fixed[sorted[pos]] {
+			pos++
+		}
+		if pos == len(sorted) || sorted[pos] != c.Index || k.NullsFirst == k.Desc || len(m.merge) > 0 && k.Desc != m.desc {
+			return orderMatch{source: m.source}
+		}
+		pos++
+		m.desc = k.Desc
+		m.merge = append(m.merge, planner.SortKey{Column: keys[i].Column, NullsFirst: true})
+	}
+	m.ok = true
+	return m
+}
+
+// sortedOnGroups reports whether rows sorted by the index ix have equal group keys (bound over the table's
+// columns) next to each other (see groupOrder).
+func (b *selectBinder) sortedOnGroups(ix etcdmeta.Index, groups []planner.Expr, ranges []planner.ColumnRange) bool {
+	_, ok := b.groupOrder(ix, groups, ranges)
+	return ok
+}
+
+// groupOrder reports whether rows sorted by the index ix have equal group keys (bound over the table's columns)
+// next to each other, and if so returns the group keys (positions in groups) in the order the index sorts them:
+// the group keys are columns, or a non-decreasing function of one (DATE_TRUNC of a timestamp), and they come
+// first in the index key once the columns that ranges fix to one value are skipped. A function of a column can
+// only be the last key so covered: within one truncated day the rows are ordered by time, not by the columns
+// after it. Groups come out of an Inplace aggregate in that order, ascending with NULLs first, as the index
+// sorts its rows.
+func (b *selectBinder) groupOrder(ix etcdmeta.Index, groups []planner.Expr, ranges []planner.ColumnRange) ([]int, bool) {
+	want := map[int][]int{}    // table column -> the group keys that are that column
+	derived := map[int][]int{} // table column -> the group keys that are a monotonic function of it
+	for i, g := range groups {
+		if c, ok := g.(*planner.ColumnRef); ok {
+			want[c.Index] = append(want[c.Index], i)
+		} else if c, ok := monotonicColumn(g); ok {
+			derived[c] = append(derived[c], i)
+		} else {
+			return nil, false
 		}
 	}
+	fixed := fixedColumns(ranges)
+	var order []int
+	for _, name := range ix.Columns {
+		col := b.scope.index(name)
+		switch {
+		case len(want) == 0 && len(derived) == 0:
+			return order, true
+		case want[col] != nil:
+			order = append(order, want[col]...)
+			order = append(order, derived[col]...)
+			delete(want, col)
+			delete(derived, col)
+		case derived[col] != nil:
+			order = append(order, derived[col]...)
+			delete(derived, col)
+			return order, len(want) == 0 && len(derived) == 0
+		case !fixed[col]:
+			return nil, false
+		}
+	}
+	return order, len(want) == 0 && len(derived) == 0
+}
+
+// fixedColumns are the table columns that ranges fix to one value (an equality): sorted rows of a scan under
+// those ranges are sorted on the key columns after them as well.
+func fixedColumns(ranges []planner.ColumnRange) map[int]bool {
 	fixed := map[int]bool{}
 	for _, r := range ranges {
 		if len(r.Range.Values) == 1 {
 			fixed[r.Column] = true
 		}
 	}
-	for _, name := range ix.Columns {
-		col := b.scope.index(name)
-		switch {
-		case len(want) == 0 && len(derived) == 0:
-			return true
-		case want[col]:
-			delete(want, col)
-			delete(derived, col)
-		case derived[col]:
-			delete(derived, col)
-			return len(want) == 0 && len(derived) == 0
-		case !fixed[col]:
-			return false
-		}
-	}
-	return len(want) == 0 && len(derived) == 0
+	return fixed
 }
 
 // monotonicColumn reports whether e is a non-decreasing function of one column: DATE_TRUNC with a constant unit.

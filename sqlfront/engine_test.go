@@ -93,7 +93,7 @@ func TestExplainAnalyzeJSON(t *testing.T) {
 	}
 	var root node
 	require.NoError(t, json.Unmarshal([]byte(got[0][2]), &root), got[0][2])
-	// Projection -> FinalHashAggregate -> Merge -> PartialInplaceAggregate -> Scan, every node with its figures.
+	// Projection -> FinalInplaceAggregate -> MergeSort -> PartialInplaceAggregate -> Scan, every node with its figures.
 	var names []string
 	var scan *node
 	for n := &root; n != nil; {
@@ -108,7 +108,7 @@ func TestExplainAnalyzeJSON(t *testing.T) {
 		}
 		n = n.Children[0]
 	}
-	assert.Equal(t, []string{"Projection", "FinalHashAggregate", "Merge", "PartialInplaceAggregate", "Scan"}, names)
+	assert.Equal(t, []string{"Projection", "FinalInplaceAggregate", "MergeSort", "PartialInplaceAggregate", "Scan"}, names)
 	assert.Equal(t, float64(3), root.Figures["rows"])
 	assert.Equal(t, []string{"k int", "count(*) bigint"}, root.Fields)
 	require.NotNil(t, scan)

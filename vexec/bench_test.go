@@ -228,7 +228,8 @@ func BenchmarkFilter(b *testing.B) {
 // BenchmarkAggregateStrategies runs the group-by of BenchmarkScanHashAggregate over 8 chunk files of about a
 // million rows each, every file sorted by k as an index stores it, in the plan shapes the planner chooses
 // between: one FullHashAggregate reading the files in turn (the peer), Partial aggregates per file on both cores
-// under a Merge with a FinalHashAggregate, by hash and Inplace, and the Inplace one on a single core.
+// under a Merge with a FinalHashAggregate, by hash and Inplace, the Inplace one on a single core, and Partial
+// Inplace ones under a MergeSort with a FinalInplaceAggregate (the shape the planner picks for Inplace).
 func BenchmarkAggregateStrategies(b *testing.B) {
 	batches := benchBatches(b)
 	mem := memory.NewGoAllocator()
@@ -262,6 +263,15 @@ func BenchmarkAggregateStrategies(b *testing.B) {
 		f.Input = &planner.Merge{Input: p, Parallel: parallel}
 		return f
 	}
+	// Cube Store's shape: the partial groups merged in key order, their states merged Inplace.
+	mergeSorted := func(parallel int) planner.Node {
+		a := benchAggNode(scan)
+		a.Strategy = planner.Inplace
+		p, f := planner.SplitAggregate(a)
+		f.Strategy = planner.Inplace
+		f.Input = &planner.MergeSort{Input: p, Keys: []planner.SortKey{{Column: 0, NullsFirst: true}}, Parallel: parallel}
+		return f
+	}
 	sum := func(parallel int) planner.Node {
 		a := &planner.Aggregate{Input: scan, Aggs: []*planner.AggCall{aggCall("sum", colRef(1, sqltype.Double))}}
 		p, f := planner.SplitAggregate(a)
@@ -281,6 +291,7 @@ func BenchmarkAggregateStrategies(b *testing.B) {
 		{"full-hash-serial", benchAggNode(scan), benchKeys},
 		{"partial-hash-merge-2", split(planner.Hash, 2), benchKeys},
 		{"partial-inplace-merge-2", split(planner.Inplace, 2), benchKeys},
+		{"partial-inplace-mergesort-2", mergeSorted(2), benchKeys},
 		{"partial-inplace-merge-1", split(planner.Inplace, 1), benchKeys},
 		{"sum-merge-2", sum(2), 1},
 		{"sum-merge-1", sum(1), 1},

@@ -59,6 +59,13 @@ func cancelPlans(tt *testTable) map[string]func() planner.Node {
 		"limit over offset": func() planner.Node {
 			return &planner.GlobalLimit{Input: &planner.SkipRows{Input: tt.scan(), N: 5}, N: 400}
 		},
+		// The chunks are not sorted on k: the merge still interleaves them, which is all cancelling needs.
+		"merge sort": func() planner.Node {
+			return &planner.MergeSort{Input: tt.scan(), Keys: []planner.SortKey{mysqlKey(cK, false)}, Parallel: 2}
+		},
+		"tail limit over merge sort": func() planner.Node {
+			return &planner.TailLimit{Input: &planner.MergeSort{Input: tt.scan(), Keys: []planner.SortKey{mysqlKey(cK, false)}, Parallel: 2}, N: 50}
+		},
 	}
 }
 

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"runtime/debug"
+	"strings"
 	"sync"
 	"sync/atomic"
 
@@ -14,7 +15,7 @@ import (
 	"github.com/vcubedb/vcube/planner"
 )
 
-// scanPart narrows one Scan of a plan to some of its chunks: how a Merge runs its subtree once per part.
+// scanPart narrows one Scan of a plan to some of its chunks: how a Merge or MergeSort runs its subtree once per part.
 type scanPart struct {
 	scan   *planner.Scan
 	chunks []planner.Chunk
@@ -24,24 +25,33 @@ type scanPart struct {
 // from a shared queue, and passes on every run's batches as they come. Each run has operators and figures of its
 // own; the figures are added to the query's when the run ends, so no two goroutines write one counter.
 type mergeOp struct {
-	node  *planner.Merge
-	scan  *planner.Scan
-	ids   []int // the subtree's nodes, whose figures the runs add up
-	cfg   Config
-	stats *Stats
+	node *planner.Merge
+	*partRunner
 
 	cancel  context.CancelFunc
 	batches chan arrow.RecordBatch
 	wg      sync.WaitGroup
 	errOnce sync.Once
 	err     error
-	statsMu sync.Mutex
 	out     output
 }
 
-func newMergeOp(n *planner.Merge, cfg Config, stats *Stats) (*mergeOp, error) {
+// partRunner runs the subtree of a Merge or MergeSort over one part of its Scan at a time, from any goroutine.
+type partRunner struct {
+	name  string // the node that runs the parts, for errors
+	input planner.Node
+	scan  *planner.Scan
+	ids   []int // the subtree's nodes, whose figures the runs add up
+	cfg   Config
+	stats *Stats
+
+	statsMu sync.Mutex
+}
+
+func newPartRunner(n planner.Node, input planner.Node, cfg Config, stats *Stats) (*partRunner, error) {
+	name, _, _ := strings.Cut(n.Explain(), ",")
 	var scans []*planner.Scan
-	planner.Walk(n.Input, func(c planner.Node, _ int) {
+	planner.Walk(input, func(c planner.Node, _ int) {
 		switch c := c.(type) {
 		case *planner.Scan:
 			scans = append(scans, c)
@@ -50,37 +60,128 @@ func newMergeOp(n *planner.Merge, cfg Config, stats *Stats) (*mergeOp, error) {
 		}
 	})
 	if len(scans) != 1 || scans[0] == nil {
-		return nil, fmt.Errorf("vexec: a Merge needs exactly one plain Scan below it, not %d", len(scans))
+		return nil, fmt.Errorf("vexec: a %s needs exactly one plain Scan below it, not %d", name, len(scans))
 	}
-	m := &mergeOp{node: n, scan: scans[0], cfg: cfg, stats: stats}
-	planner.Walk(n.Input, func(c planner.Node, _ int) { m.ids = append(m.ids, c.ID()) })
-	return m, nil
+	r := &partRunner{name: name, input: input, scan: scans[0], cfg: cfg, stats: stats}
+	planner.Walk(input, func(c planner.Node, _ int) { r.ids = append(r.ids, c.ID()) })
+	return r, nil
+}
+
+// parts are the runs of the subtree: one per chunk of its Scan, or a single one over no chunk at all.
+func (r *partRunner) parts() []*scanPart {
+	if len(r.scan.Chunks) == 0 {
+		return []*scanPart{{scan: r.scan}}
+	}
+	out := make([]*scanPart, len(r.scan.Chunks))
+	for i := range r.scan.Chunks {
+		out[i] = &scanPart{scan: r.scan, chunks: r.scan.Chunks[i : i+1]}
+	}
+	return out
+}
+
+// run executes the subtree over one part and sends each batch, retained, on out, whose reader owns it from then
+// on. With sem, the run holds one of its slots while it computes and while out has room, and none while it waits
+// for out: a run keeps its core until its reader falls behind, and however many runs are open, at most
+// cap(sem) compute at once.
+func (r *partRunner) run(ctx context.Context, part *scanPart, sem chan struct{}, out chan<- arrow.RecordBatch) (err error) {
+	defer func() {
+		if p := recover(); p != nil {
+			err = sqlerr.New(sqlerr.Unknown, "internal error in %s: %v\n%s", r.name, p, debug.Stack())
+		}
+	}()
+	holding := false
+	acquire := func() error {
+		if sem == nil || holding {
+			return nil
+		}
+		select {
+		case sem <- struct{}{}:
+			holding = true
+			return nil
+		case <-ctx.Done():
+			return interrupted(ctx.Err())
+		}
+	}
+	release := func() {
+		if holding {
+			<-sem
+			holding = false
+		}
+	}
+	defer release()
+	local := &Stats{Nodes: make([]NodeStats, len(r.stats.Nodes))}
+	cfg := r.cfg
+	cfg.part = part
+	op, err := build(r.input, cfg, local)
+	if err != nil {
+		return err
+	}
+	defer func() {
+		if cerr := op.Close(); err == nil {
+			err = cerr
+		}
+		r.statsMu.Lock()
+		r.stats.add(local, r.ids)
+		r.statsMu.Unlock()
+	}()
+	if err := acquire(); err != nil {
+		return err
+	}
+	if err := op.Open(ctx); err != nil {
+		return err
+	}
+	for {
+		if err := acquire(); err != nil {
+			return err
+		}
+		b, err := op.Next(ctx)
+		if err == io.EOF {
+			return nil
+		}
+		if err != nil {
+			return err
+		}
+		b.Retain()
+		select {
+		case out <- b:
+			continue
+		default:
+		}
+		release()
+		select {
+		case out <- b:
+		case <-ctx.Done():
+			b.Release()
+			return interrupted(ctx.Err())
+		}
+	}
+}
+
+func newMergeOp(n *planner.Merge, cfg Config, stats *Stats) (*mergeOp, error) {
+	r, err := newPartRunner(n, n.Input, cfg, stats)
+	if err != nil {
+		return nil, err
+	}
+	return &mergeOp{node: n, partRunner: r}, nil
 }
 
 func (m *mergeOp) Open(ctx context.Context) error {
 	ctx, m.cancel = context.WithCancel(ctx)
 	m.batches = make(chan arrow.RecordBatch, 2*max(m.node.Parallel, 1))
-	chunks := m.scan.Chunks
+	parts := m.parts()
 	var next atomic.Int64
-	workers := min(max(m.node.Parallel, 1), max(len(chunks), 1))
+	workers := min(max(m.node.Parallel, 1), len(parts))
 	for range workers {
 		m.wg.Add(1)
 		go func() {
 			defer m.wg.Done()
 			for {
 				i := int(next.Add(1) - 1)
-				if i >= len(chunks) && !(i == 0 && len(chunks) == 0) {
+				if i >= len(parts) {
 					return
 				}
-				part := &scanPart{scan: m.scan}
-				if len(chunks) > 0 {
-					part.chunks = chunks[i : i+1]
-				}
-				if err := m.run(ctx, part); err != nil {
+				if err := m.run(ctx, parts[i], nil, m.batches); err != nil {
 					m.fail(err)
-					return
-				}
-				if len(chunks) == 0 {
 					return
 				}
 			}
@@ -91,49 +192,6 @@ func (m *mergeOp) Open(ctx context.Context) error {
 		close(m.batches)
 	}()
 	return nil
-}
-
-// run executes the subtree over one part, sending its batches on.
-func (m *mergeOp) run(ctx context.Context, part *scanPart) (err error) {
-	defer func() {
-		if r := recover(); r != nil {
-			err = sqlerr.New(sqlerr.Unknown, "internal error in Merge: %v\n%s", r, debug.Stack())
-		}
-	}()
-	local := &Stats{Nodes: make([]NodeStats, len(m.stats.Nodes))}
-	cfg := m.cfg
-	cfg.part = part
-	op, err := build(m.node.Input, cfg, local)
-	if err != nil {
-		return err
-	}
-	defer func() {
-		if cerr := op.Close(); err == nil {
-			err = cerr
-		}
-		m.statsMu.Lock()
-		m.stats.add(local, m.ids)
-		m.statsMu.Unlock()
-	}()
-	if err := op.Open(ctx); err != nil {
-		return err
-	}
-	for {
-		b, err := op.Next(ctx)
-		if err == io.EOF {
-			return nil
-		}
-		if err != nil {
-			return err
-		}
-		b.Retain()
-		select {
-		case m.batches <- b:
-		case <-ctx.Done():
-			b.Release()
-			return interrupted(ctx.Err())
-		}
-	}
 }
 
 func (m *mergeOp) fail(err error) {

@@ -83,6 +83,14 @@ func build(n planner.Node, cfg Config, stats *Stats) (Operator, error) {
 		}
 		return &instrumented{op: op, stats: &stats.Nodes[mg.ID()], name: mg.Explain(), mem: cfg.Mem}, nil
 	}
+	if ms, ok := n.(*planner.MergeSort); ok {
+		// Like a Merge, a MergeSort builds its subtree once per part, when it runs.
+		op, err := newMergeSortOp(ms, cfg, stats)
+		if err != nil {
+			return nil, err
+		}
+		return &instrumented{op: op, stats: &stats.Nodes[ms.ID()], name: ms.Explain(), mem: cfg.Mem}, nil
+	}
 	if lr, ok := n.(*planner.LastRowByUniqueKey); ok {
 		// The merge reads the scan's files itself: the Scan below it is its description, not an operator.
 		scan := &scanOp{node: lr.Input, cfg: cfg, stats: &stats.Nodes[lr.Input.ID()], unique: lr, chunks: lr.Input.Chunks}
@@ -128,6 +136,10 @@ func build(n planner.Node, cfg Config, stats *Stats) (Operator, error) {
 		op = &unionOp{inputs: children}
 	case *planner.GlobalLimit:
 		op = &limitOp{input: children[0], limit: n.N}
+	case *planner.LocalLimit:
+		op = &limitOp{input: children[0], limit: n.N}
+	case *planner.TailLimit:
+		op = &tailLimitOp{node: n, input: children[0], cfg: cfg}
 	case *planner.SkipRows:
 		op = &skipOp{input: children[0], skip: n.N}
 	default:
