@@ -69,6 +69,11 @@ type Scan struct {
 	// fall outside them are not read. ChunksPruned counts the chunks left out when the plan was made.
 	Ranges       []ColumnRange
 	ChunksPruned int
+	// KeyRanges are the Ranges on the index key's leading columns, in key order: equalities, then at most one
+	// other range. Every file is sorted by the key, so the rows of a batch that can match form one run, found by
+	// bisecting the batch: the scan passes only that run on, and stops reading a file once its rows pass the
+	// run's end (Cube Store's FilterByKeyRange). The Filter above still decides each row.
+	KeyRanges []ColumnRange
 }
 
 // ColumnRange restricts one table column (an index into TableColumns) of a scan.

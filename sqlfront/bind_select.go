@@ -637,24 +637,24 @@ func (b *selectBinder) aggregateIndexServes(ix etcdmeta.Index, stored []int, use
 // constrainedPrefix counts the leading key columns of ix that ranges constrain: equalities, then at most one
 // other range, which is how far a sorted index narrows the partitions and row groups to read.
 func constrainedPrefix(sc *scope, ix etcdmeta.Index, ranges []planner.ColumnRange) int {
-	n := 0
+	return len(keyRanges(sc, ix, ranges))
+}
+
+// keyRanges are the ranges on the leading key columns of ix, in key order: equalities, then at most one other.
+func keyRanges(sc *scope, ix etcdmeta.Index, ranges []planner.ColumnRange) []planner.ColumnRange {
+	var out []planner.ColumnRange
 	for _, name := range ix.Columns {
 		col := sc.index(name)
-		var r *planner.ColumnRange
-		for i := range ranges {
-			if ranges[i].Column == col {
-				r = &ranges[i]
-			}
-		}
-		if r == nil {
+		i := slices.IndexFunc(ranges, func(r planner.ColumnRange) bool { return r.Column == col })
+		if i < 0 {
 			break
 		}
-		n++
-		if len(r.Range.Values) != 1 {
+		out = append(out, ranges[i])
+		if len(ranges[i].Range.Values) != 1 {
 			break
 		}
 	}
-	return n
+	return out
 }
 
 func (b *selectBinder) expandSelectList(exprs *sqlparser.SelectExprs) ([]selectItem, error) {
@@ -886,6 +886,13 @@ func (b *selectBinder) scan(exprs []planner.Expr, ranges []planner.ColumnRange, 
 		slices.SortStableFunc(chunks, func(x, y etcdmeta.Chunk) int { return cmp.Compare(y.Level, x.Level) })
 	}
 	s.Ranges = ranges
+	if !unique {
+		s.KeyRanges = keyRanges(b.scope, ix, ranges)
+		if len(s.KeyRanges) > 0 {
+			note(b.ctx, "key range", "%s.%s: the rows a batch can match are one run of index %s's order, on %d leading key columns",
+				b.table.Schema, b.table.Name, ix.Name, len(s.KeyRanges))
+		}
+	}
 	var fileRanges []planner.ColumnRange // chunk bounds are kept per file column
 	for _, r := range ranges {
 		if p, ok := filePos[r.Column]; ok {

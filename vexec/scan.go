@@ -4,9 +4,12 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"slices"
+	"sort"
 
 	"github.com/apache/arrow-go/v18/arrow"
 
+	"github.com/vcubedb/vcube/internal/sqltype"
 	"github.com/vcubedb/vcube/planner"
 	"github.com/vcubedb/vcube/storage"
 )
@@ -26,6 +29,17 @@ type scanOp struct {
 	ranges []storage.ColumnRange
 	next   int // next chunk to open
 	reader chunkReader
+	// keys are the node's KeyRanges on the columns the scan returns (a prefix of them): each batch is cut to
+	// the run of rows they accept.
+	keys  []keyBound
+	slice arrow.RecordBatch // the run returned last, released on the next call
+}
+
+// keyBound is one leading key column's range, over the scan's output column col.
+type keyBound struct {
+	col            int
+	lo, hi         any // nil: unbounded
+	loIncl, hiIncl bool
 }
 
 // chunkReader is what scanOp reads from: one chunk file, or several merged.
@@ -72,6 +86,29 @@ func (s *scanOp) Open(context.Context) error {
 			return err
 		}
 		s.ranges = append(s.ranges, storage.ColumnRange{Column: p, Range: r.Range})
+	}
+	// Key ranges bisect the batches: they need their columns among the ones the scan returns.
+	for _, r := range s.node.KeyRanges {
+		out := slices.Index(s.node.Projection, r.Column)
+		if out < 0 {
+			break
+		}
+		k := keyBound{col: out, lo: r.Range.Lo, hi: r.Range.Hi, loIncl: r.Range.LoIncl, hiIncl: r.Range.HiIncl}
+		if vs := r.Range.Values; len(vs) > 0 { // = or IN: the smallest to the largest value
+			k.lo, k.hi, k.loIncl, k.hiIncl = vs[0], vs[0], true, true
+			for _, v := range vs[1:] {
+				if sqltype.Compare(v, k.lo) < 0 {
+					k.lo = v
+				}
+				if sqltype.Compare(v, k.hi) > 0 {
+					k.hi = v
+				}
+			}
+		}
+		s.keys = append(s.keys, k)
+		if len(r.Range.Values) != 1 {
+			break
+		}
 	}
 	if s.unique != nil {
 		for _, c := range s.unique.Key {
@@ -129,7 +166,76 @@ func (s *scanOp) Next(context.Context) (arrow.RecordBatch, error) {
 			}
 			continue
 		}
-		return b, err
+		if err != nil || len(s.keys) == 0 || s.unique != nil {
+			return b, err
+		}
+		lo, hi, past := s.keyRun(b)
+		if lo == 0 && hi == int(b.NumRows()) {
+			return b, nil
+		}
+		s.releaseSlice()
+		if lo < hi {
+			s.slice = b.NewSlice(int64(lo), int64(hi)) // holds its columns: the reader may go
+		}
+		if past {
+			// The file's rows after this run are beyond the key ranges too: the next file is read instead.
+			if err := s.closeReader(); err != nil {
+				return nil, err
+			}
+		}
+		if s.slice != nil {
+			return s.slice, nil
+		}
+	}
+}
+
+// keyRun returns the run [lo, hi) of b's rows that the key ranges accept (b is sorted by the index key, NULLs
+// first), and whether rows after it are beyond the ranges' end, so the rest of the file is too. A few dozen
+// comparisons a batch: values are read boxed, which costs nothing against the rows a run saves filtering.
+func (s *scanOp) keyRun(b arrow.RecordBatch) (lo, hi int, past bool) {
+	n := int(b.NumRows())
+	// atLeastLow: row i's key prefix is at or above the ranges' start; aboveHigh: past their end.
+	atLeastLow := func(i int) bool {
+		for j, k := range s.keys {
+			col := b.Column(k.col)
+			if col.IsNull(i) {
+				return false // NULLs sort first, below any bound
+			}
+			if k.lo == nil {
+				return true
+			}
+			c := sqltype.Compare(sqltype.ValueAt(col, i), k.lo)
+			if c != 0 || j == len(s.keys)-1 {
+				return c > 0 || c == 0 && k.loIncl
+			}
+		}
+		return true
+	}
+	aboveHigh := func(i int) bool {
+		for j, k := range s.keys {
+			col := b.Column(k.col)
+			if col.IsNull(i) {
+				return false
+			}
+			if k.hi == nil {
+				return false
+			}
+			c := sqltype.Compare(sqltype.ValueAt(col, i), k.hi)
+			if c != 0 || j == len(s.keys)-1 {
+				return c > 0 || c == 0 && !k.hiIncl
+			}
+		}
+		return false
+	}
+	lo = sort.Search(n, atLeastLow)
+	hi = lo + sort.Search(n-lo, func(i int) bool { return aboveHigh(lo + i) })
+	return lo, hi, hi < n
+}
+
+func (s *scanOp) releaseSlice() {
+	if s.slice != nil {
+		s.slice.Release()
+		s.slice = nil
 	}
 }
 
@@ -146,7 +252,10 @@ func (s *scanOp) closeReader() error {
 	return err
 }
 
-func (s *scanOp) Close() error { return s.closeReader() }
+func (s *scanOp) Close() error {
+	s.releaseSlice()
+	return s.closeReader()
+}
 
 // emptyOp produces one batch of rows with no columns (SELECT without FROM).
 type emptyOp struct {
