@@ -3,29 +3,36 @@ GO      ?= go
 BIN     := bin/vcube
 DATADIR ?= ./.vcube
 ADDR    ?= 127.0.0.1:3030
+# vcube is built with GOEXPERIMENT=simd, for the AVX-512 kernels of vexec/simd_amd64.go (docs/RATIONALE.md, "SIMD
+# kernels for whole-column aggregates"); SIMD= builds with the plain Go kernels only. NOSIMD is the other build.
+SIMD    ?= GOEXPERIMENT=simd
+NOSIMD  := $(if $(SIMD),GOEXPERIMENT=,GOEXPERIMENT=simd)
 
 .PHONY: all build serve test test-short vet fmt conformance conformance-http differential bench plugins clean
 
 all: build
 
 build:
-	$(GO) build -trimpath -o $(BIN) ./cmd/vcube
+	$(SIMD) $(GO) build -trimpath -o $(BIN) ./cmd/vcube
 
 serve: build
 	./$(BIN) serve --data-dir $(DATADIR) --http-addr $(ADDR)
 
 # The whole suite: formatting, vet, unit and end-to-end tests (with the race detector), and the sqllogictest
-# conformance files under testsuite/sql, run in-process.
+# conformance files under testsuite/sql, run in-process; then vexec again in the other build, with the plain Go
+# kernels only (or with the SIMD ones when SIMD= is given).
 test: vet
 	@unformatted=$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go')); \
 	  if [ -n "$$unformatted" ]; then echo "gofmt would change:"; echo "$$unformatted"; exit 1; fi
-	$(GO) test -race -timeout 12m ./...
+	$(SIMD) $(GO) test -race -timeout 12m ./...
+	$(NOSIMD) $(GO) test ./vexec
 
 test-short:
-	$(GO) test -short ./...
+	$(SIMD) $(GO) test -short ./...
 
 vet:
-	$(GO) vet ./...
+	$(SIMD) $(GO) vet ./...
+	$(NOSIMD) $(GO) vet ./vexec
 
 fmt:
 	gofmt -w $$(git ls-files '*.go')

@@ -441,6 +441,8 @@ type minMaxAcc struct {
 	flts []float64
 	decs []decimal128.Num
 	strs []string
+	// zeros is a group ID list of group 0 for updateWhole's row loop; it is never written.
+	zeros []uint32
 }
 
 func newMinMaxAcc(max bool, t sqltype.Type) *minMaxAcc { return &minMaxAcc{max: max, t: t} }
@@ -580,32 +582,33 @@ type wholeUpdater interface {
 	updateWhole(arg arrow.Array) error
 }
 
+// updateWhole adds the batch's sum (sumFloat64: in a fixed order of running sums, not row by row).
 func (s *sumFloatAcc) updateWhole(arg arrow.Array) error {
 	s.grow(1)
-	sum, n := sumValid(arg.(*array.Float64).Float64Values(), arg)
-	if n > 0 {
-		s.sums[0] += sum
-		s.seen[0] = true
+	if arg.Len() == arg.NullN() {
+		return nil
 	}
+	valid, off := validity(arg)
+	s.sums[0] += sumFloat64(arg.(*array.Float64).Float64Values(), valid, off)
+	s.seen[0] = true
 	return nil
 }
 
+// updateWhole adds the batch's exact sum: a batch is out of range when its sum, or the running sum with it, is,
+// not when its rows' running sum leaves the range on the way and comes back.
 func (s *sumIntAcc) updateWhole(arg arrow.Array) error {
 	s.grow(1)
-	vals := arg.(*array.Int64).Int64Values()
-	bits, off := validity(arg)
-	sum, seen := s.sums[0], s.seen[0]
-	for i, v := range vals {
-		if bits != nil && bitutil.BitIsNotSet(bits, off+i) {
-			continue
-		}
-		r := sum + v
-		if (sum^r)&(v^r) < 0 {
-			return sqlerr.New(sqlerr.DataOutOfRange, "BIGINT value is out of range in '%s'", s.call.String())
-		}
-		sum, seen = r, true
+	if arg.Len() == arg.NullN() {
+		return nil
 	}
-	s.sums[0], s.seen[0] = sum, seen
+	valid, off := validity(arg)
+	v, ok := sumInt64(arg.(*array.Int64).Int64Values(), valid, off)
+	sum := s.sums[0]
+	r := sum + v
+	if !ok || (sum^r)&(v^r) < 0 {
+		return sqlerr.New(sqlerr.DataOutOfRange, "BIGINT value is out of range in '%s'", s.call.String())
+	}
+	s.sums[0], s.seen[0] = r, true
 	return nil
 }
 
@@ -615,54 +618,45 @@ func (c *countAcc) updateWhole(arg arrow.Array) error {
 	return nil
 }
 
-// sumValid adds the values of vals (the values of arg) whose rows are not NULL, in row order, and counts them.
-// Runs of eight valid rows (a validity byte of all ones) are added without testing each bit.
-func sumValid(vals []float64, arg arrow.Array) (float64, int) {
-	var sum float64
-	bits, off := validity(arg)
-	if bits == nil {
-		for _, v := range vals {
-			sum += v
-		}
-		return sum, len(vals)
+// updateWhole folds the batch's smallest or largest value into the one group: BIGINT, TIMESTAMP and DOUBLE
+// through the column kernels, other types, and DOUBLE batches holding a NaN, through update's row loop.
+func (m *minMaxAcc) updateWhole(arg arrow.Array) error {
+	m.grow(1)
+	if arg.Len() == arg.NullN() {
+		return nil
 	}
-	n, i := 0, 0
-	for ; i < len(vals) && (off+i)%8 != 0; i++ {
-		if bitutil.BitIsSet(bits, off+i) {
-			sum += vals[i]
-			n++
+	valid, off := validity(arg)
+	switch arr := arg.(type) {
+	case *array.Int64, *array.Timestamp:
+		var v int64
+		if vals := int64Values(arr); m.max {
+			v = maxInt64(vals, valid, off)
+		} else {
+			v = minInt64(vals, valid, off)
 		}
-	}
-	for ; i+8 <= len(vals); i += 8 {
-		b := bits[(off+i)>>3]
-		if b == 0xff {
-			v := vals[i : i+8 : i+8]
-			sum += v[0]
-			sum += v[1]
-			sum += v[2]
-			sum += v[3]
-			sum += v[4]
-			sum += v[5]
-			sum += v[6]
-			sum += v[7]
-			n += 8
-			continue
+		one := [1]int64{v}
+		updateOrdered(m.ints, m.seen, group0[:], one[:], nil, 0, m.max)
+		return nil
+	case *array.Float64:
+		var v float64
+		var ok bool
+		if vals := arr.Float64Values(); m.max {
+			v, ok = maxFloat64(vals, valid, off)
+		} else {
+			v, ok = minFloat64(vals, valid, off)
 		}
-		for j := 0; j < 8; j++ {
-			if b&(1<<j) != 0 {
-				sum += vals[i+j]
-				n++
-			}
+		if ok {
+			one := [1]float64{v}
+			updateOrdered(m.flts, m.seen, group0[:], one[:], nil, 0, m.max)
+			return nil
 		}
 	}
-	for ; i < len(vals); i++ {
-		if bitutil.BitIsSet(bits, off+i) {
-			sum += vals[i]
-			n++
-		}
-	}
-	return sum, n
+	m.zeros = growTo(m.zeros, arg.Len())
+	return m.update(m.zeros[:arg.Len()], arg)
 }
+
+// group0 is the group ID list of a single value folded into group 0.
+var group0 = [1]uint32{0}
 
 // validity returns a's validity bitmap and the bit of its first row, or nil when a has no NULL: loops test bits
 // directly instead of calling IsNull through the interface per row.
