@@ -2,6 +2,8 @@ package sqlfront_test
 
 import (
 	"context"
+	"errors"
+	"fmt"
 	"math/rand/v2"
 	"os"
 	"path/filepath"
@@ -202,4 +204,66 @@ func cmpFloat(a, b float64) int {
 		return 1
 	}
 	return 0
+}
+
+// The approx_distinct (Go, HyperLogLog) and fast_sum (C) examples through the engine: grouped over several chunks,
+// so their states merge across Partial stages; approx_distinct within HyperLogLog's error of COUNT(DISTINCT)
+// (exact while small), fast_sum equal to SUM. fast_sum is skipped, saying why, without clang.
+func TestPluginExampleMeasures(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds WebAssembly plugins")
+	}
+	ctx := context.Background()
+	n, err := node.Open(ctx, node.Config{DataDir: t.TempDir(), CompactionInterval: -1})
+	require.NoError(t, err)
+	defer n.Close()
+	must := func(sql string) [][]string {
+		t.Helper()
+		res, err := n.Engine.Execute(ctx, nil, sql)
+		require.NoError(t, err, sql)
+		defer res.Release()
+		return res.TextRows()
+	}
+	hll, err := wasmexamples.Build("approxdistinct")
+	require.NoError(t, err)
+	require.NoError(t, n.Engine.InstallPlugin(ctx, "hll", hll))
+	must("CREATE SCHEMA px")
+	must("CREATE TABLE px.t (k int, name text, v double)")
+	rng := rand.New(rand.NewPCG(5, 6))
+	for range 4 {
+		var sb strings.Builder
+		sb.WriteString("INSERT INTO px.t VALUES ")
+		for i := range 5000 {
+			if i > 0 {
+				sb.WriteString(", ")
+			}
+			k := rng.IntN(3)
+			// Group 0 sees 20,000 names, group 1 about 4,000, group 2 twelve.
+			name := []int{rng.IntN(20000), rng.IntN(4000), rng.IntN(12)}[k]
+			fmt.Fprintf(&sb, "(%d, 'n%d', %s)", k, name, strconv.FormatFloat(float64(rng.IntN(1000000))/64, 'f', -1, 64))
+		}
+		must(sb.String())
+	}
+	got := must("SELECT k, approx_distinct(name), COUNT(DISTINCT name) FROM px.t GROUP BY k ORDER BY k")
+	require.Len(t, got, 3)
+	for _, r := range got {
+		approx, _ := strconv.ParseFloat(r[1], 64)
+		exact, _ := strconv.ParseFloat(r[2], 64)
+		assert.InEpsilon(t, exact, approx, 0.03, "group %s: approx_distinct %s, COUNT(DISTINCT) %s", r[0], r[1], r[2])
+	}
+	assert.Equal(t, got[2][2], got[2][1], "a small group is counted exactly")
+
+	csum, err := wasmexamples.Build("csum")
+	if errors.Is(err, wasmexamples.ErrNoCToolchain) {
+		t.Skip(err)
+	}
+	require.NoError(t, err)
+	require.NoError(t, n.Engine.InstallPlugin(ctx, "csum", csum))
+	sums := must("SELECT k, fast_sum(v), SUM(v) FROM px.t GROUP BY k ORDER BY k")
+	whole := must("SELECT fast_sum(v), SUM(v) FROM px.t")
+	for _, r := range append(sums, append([]string{"all"}, whole[0]...)) {
+		fast, _ := strconv.ParseFloat(r[1], 64)
+		sum, _ := strconv.ParseFloat(r[2], 64)
+		assert.InEpsilon(t, sum, fast, 1e-12, "group %s", r[0])
+	}
 }
