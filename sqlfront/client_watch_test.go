@@ -23,17 +23,8 @@ func TestQueryStopsWhenClientHangsUp(t *testing.T) {
 	if runtime.GOOS != "linux" {
 		t.Skip("the client watch peeks at sockets the Linux way")
 	}
-	n, err := node.Open(context.Background(), node.Config{DataDir: t.TempDir(), CompactionInterval: -1})
-	require.NoError(t, err)
+	n := servingTable(t)
 	defer n.Close()
-	require.NoError(t, n.ServeHTTP("127.0.0.1:0"))
-	run(t, n, "CREATE SCHEMA w")
-	run(t, n, "CREATE TABLE w.t (x bigint)")
-	var vals []string
-	for i := 0; i < 2000; i++ {
-		vals = append(vals, fmt.Sprintf("(%d)", i))
-	}
-	run(t, n, "INSERT INTO w.t VALUES "+strings.Join(vals, ", "))
 
 	// 8 billion triples, none of which passes: far more work than the wait below allows, answered by one row.
 	conn, err := net.Dial("tcp", n.HTTPAddr())
@@ -53,6 +44,22 @@ func TestQueryStopsWhenClientHangsUp(t *testing.T) {
 	assert.Contains(t, string(body), "2000")
 }
 
+// servingTable starts a node serving HTTP with a table w.t of 2,000 rows (x from 0 to 1999).
+func servingTable(t *testing.T) *node.Node {
+	t.Helper()
+	n, err := node.Open(context.Background(), node.Config{DataDir: t.TempDir(), CompactionInterval: -1})
+	require.NoError(t, err)
+	require.NoError(t, n.ServeHTTP("127.0.0.1:0"))
+	run(t, n, "CREATE SCHEMA w")
+	run(t, n, "CREATE TABLE w.t (x bigint)")
+	var vals []string
+	for i := 0; i < 2000; i++ {
+		vals = append(vals, fmt.Sprintf("(%d)", i))
+	}
+	run(t, n, "INSERT INTO w.t VALUES "+strings.Join(vals, ", "))
+	return n
+}
+
 // waitFor polls cond until it holds, failing the test after 30 s (far longer than it should ever take: the
 // point is that it happens, not how fast).
 func waitFor(t *testing.T, what string, cond func() bool) {
@@ -70,22 +77,13 @@ func waitFor(t *testing.T, what string, cond func() bool) {
 // client (with the interruption's error), and does not wait on connections that carry no request: a spare
 // connection a client dialled and never used, and one whose request never finished arriving.
 func TestShutdownAnswersThenCloses(t *testing.T) {
-	n, err := node.Open(context.Background(), node.Config{DataDir: t.TempDir(), CompactionInterval: -1})
-	require.NoError(t, err)
+	n := servingTable(t)
 	closed := false
 	defer func() {
 		if !closed {
 			n.Close()
 		}
 	}()
-	require.NoError(t, n.ServeHTTP("127.0.0.1:0"))
-	run(t, n, "CREATE SCHEMA w")
-	run(t, n, "CREATE TABLE w.t (x bigint)")
-	var vals []string
-	for i := 0; i < 2000; i++ {
-		vals = append(vals, fmt.Sprintf("(%d)", i))
-	}
-	run(t, n, "INSERT INTO w.t VALUES "+strings.Join(vals, ", "))
 
 	spare, err := net.Dial("tcp", n.HTTPAddr())
 	require.NoError(t, err)

@@ -30,14 +30,7 @@ func TestPluginCustomType(t *testing.T) {
 	n, err := node.Open(ctx, node.Config{DataDir: dir, CompactionInterval: -1})
 	require.NoError(t, err)
 	defer func() { n.Close() }()
-	run := func(sql string) ([][]string, error) {
-		res, err := n.Engine.Execute(ctx, nil, sql)
-		if err != nil {
-			return nil, err
-		}
-		defer res.Release()
-		return res.TextRows(), nil
-	}
+	run := func(sql string) ([][]string, error) { return textRows(n.Engine, sql) }
 	must := func(sql string) [][]string {
 		t.Helper()
 		r, err := run(sql)

@@ -16,9 +16,10 @@ import (
 )
 
 // BenchmarkMeasureVsBuiltin runs SUM(v) and the plugin measures sumsq(v) (Go) and fast_sum(v) (C, when clang is
-// installed) through the engine over VCUBE_BENCH_ROWS doubles (10 million by default), warm: the table's column
-// is in the column cache, so the figures are the aggregates' own cost plus the plan's. Each sub-benchmark reports
-// its ratio to SUM's time measured in the same run: go test ./sqlfront -run '^$' -bench MeasureVsBuiltin
+// installed) through the engine over VCUBE_BENCH_ROWS doubles (10 million by default): warm, with the table's
+// column in the column cache, so the figures are the aggregates' own cost plus the plan's, then without the cache,
+// decoding the Parquet files every query. Each sub-benchmark reports its ratio to SUM's time measured in the same
+// run and mode: go test ./sqlfront -run '^$' -bench MeasureVsBuiltin
 // -benchtime 10x -count 3.
 func BenchmarkMeasureVsBuiltin(b *testing.B) {
 	rows := 10_000_000
@@ -34,7 +35,7 @@ func BenchmarkMeasureVsBuiltin(b *testing.B) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	defer n.Close()
+	defer func() { n.Close() }()
 	queries := []struct{ name, plugin, sql string }{
 		{"builtin-sum", "", "SELECT SUM(v) FROM m.t"},
 		{"go-sumsq", "sumsq", "SELECT sumsq(v) FROM m.t"},
@@ -75,27 +76,38 @@ func BenchmarkMeasureVsBuiltin(b *testing.B) {
 		}
 		res.Release()
 	}
-	var sumTime float64
-	for _, q := range queries {
-		b.Run(q.name, func(b *testing.B) {
-			run := func() {
-				res, err := n.Engine.Execute(ctx, nil, q.sql)
-				if err != nil {
-					b.Skip(err) // the C plugin without clang
+	// cached: the column in the column cache; parquet: without the cache, every query decodes the files.
+	for _, mode := range []string{"cached", "parquet"} {
+		if mode == "parquet" {
+			if err := n.Close(); err != nil {
+				b.Fatal(err)
+			}
+			if n, err = node.Open(ctx, node.Config{DataDir: dir, CompactionInterval: -1, ColumnCacheBytes: -1}); err != nil {
+				b.Fatal(err)
+			}
+		}
+		var sumTime float64
+		for _, q := range queries {
+			b.Run(mode+"/"+q.name, func(b *testing.B) {
+				run := func() {
+					res, err := n.Engine.Execute(ctx, nil, q.sql)
+					if err != nil {
+						b.Skip(err) // the C plugin without clang
+					}
+					res.Release()
 				}
-				res.Release()
-			}
-			run() // warms the column cache and the plugin's pool
-			for b.Loop() {
-				run()
-			}
-			per := b.Elapsed().Seconds() / float64(b.N)
-			if q.plugin == "" {
-				sumTime = per
-			} else if sumTime > 0 {
-				b.ReportMetric(per/sumTime, "x-sum")
-			}
-			b.ReportMetric(float64(rows)/per, "rows/s")
-		})
+				run() // warms the column cache and the plugin's pool
+				for b.Loop() {
+					run()
+				}
+				per := b.Elapsed().Seconds() / float64(b.N)
+				if q.plugin == "" {
+					sumTime = per
+				} else if sumTime > 0 {
+					b.ReportMetric(per/sumTime, "x-sum")
+				}
+				b.ReportMetric(float64(rows)/per, "rows/s")
+			})
+		}
 	}
 }

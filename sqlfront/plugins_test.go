@@ -25,6 +25,16 @@ import (
 func medianWasm() ([]byte, error) { return wasmexamples.Build("median") }
 func fixedWasm() ([]byte, error)  { return wasmexamples.Build("fixed") }
 
+// textRows runs one statement and returns its rows as text.
+func textRows(e *sqlfront.Engine, sql string) ([][]string, error) {
+	res, err := e.Execute(context.Background(), nil, sql)
+	if err != nil {
+		return nil, err
+	}
+	defer res.Release()
+	return res.TextRows(), nil
+}
+
 func sqlErrNum(t *testing.T, err error) int {
 	t.Helper()
 	require.Error(t, err)
@@ -51,17 +61,10 @@ func TestPluginMeasure(t *testing.T) {
 			n.Close()
 		}
 	}()
-	run := func(e *sqlfront.Engine, sql string) ([][]string, error) {
-		res, err := e.Execute(ctx, nil, sql)
-		if err != nil {
-			return nil, err
-		}
-		defer res.Release()
-		return res.TextRows(), nil
-	}
+	run := textRows
 	must := func(e *sqlfront.Engine, sql string) [][]string {
 		t.Helper()
-		r, err := run(e, sql)
+		r, err := textRows(e, sql)
 		require.NoError(t, err, sql)
 		return r
 	}
@@ -219,10 +222,9 @@ func TestPluginExampleMeasures(t *testing.T) {
 	defer n.Close()
 	must := func(sql string) [][]string {
 		t.Helper()
-		res, err := n.Engine.Execute(ctx, nil, sql)
+		r, err := textRows(n.Engine, sql)
 		require.NoError(t, err, sql)
-		defer res.Release()
-		return res.TextRows()
+		return r
 	}
 	hll, err := wasmexamples.Build("approxdistinct")
 	require.NoError(t, err)
