@@ -690,7 +690,7 @@ type distinctAcc struct {
 	mem   memory.Allocator
 	// The values seen, per group: BIGINT and TIMESTAMP values in maps of int64, text in maps of strings (looked
 	// up without copying, copied once when new), other types encoded with their group into seen.
-	ints []map[int64]struct{}
+	ints []int64Set
 	strs []map[string]struct{}
 	seen map[string]struct{}
 	buf  []byte
@@ -701,7 +701,7 @@ type distinctAcc struct {
 func (d *distinctAcc) grow(n int) {
 	d.inner.grow(n)
 	for len(d.ints) < n {
-		d.ints = append(d.ints, nil)
+		d.ints = append(d.ints, int64Set{})
 	}
 	for len(d.strs) < n {
 		d.strs = append(d.strs, nil)
@@ -725,15 +725,9 @@ func (d *distinctAcc) update(ids []uint32, arg arrow.Array) error {
 			if int(g) >= len(d.ints) {
 				d.grow(int(g) + 1)
 			}
-			set := d.ints[g]
-			if set == nil {
-				set = make(map[int64]struct{})
-				d.ints[g] = set
-			}
-			if _, dup := set[v]; dup {
+			if !d.ints[g].add(v) {
 				continue
 			}
-			set[v] = struct{}{}
 			charged += distinctEntryBytes
 			d.keep, d.ids = append(d.keep, int64(i)), append(d.ids, g)
 		}
@@ -806,9 +800,7 @@ func (d *distinctAcc) state(mem memory.Allocator, n int) ([]arrow.Array, error) 
 	for g := range n {
 		buf = buf[:0]
 		if d.call.Arg.Type().Kind == sqltype.KindInt {
-			for v := range d.ints[g] {
-				buf = binary.LittleEndian.AppendUint64(buf, uint64(v))
-			}
+			d.ints[g].each(func(v int64) { buf = binary.LittleEndian.AppendUint64(buf, uint64(v)) })
 		} else {
 			for v := range d.strs[g] {
 				buf = binary.AppendUvarint(buf, uint64(len(v)))
@@ -841,17 +833,12 @@ func (d *distinctAcc) merge(ids []uint32, states []arrow.Array) error {
 			if len(blob)%8 != 0 {
 				return sqlerr.New(sqlerr.Unknown, "%s: a state of %d bytes is not a list of BIGINTs", d.call.String(), len(blob))
 			}
-			set := d.ints[g]
-			if set == nil {
-				set = make(map[int64]struct{})
-				d.ints[g] = set
-			}
+			set := &d.ints[g]
 			for p := 0; p < len(blob); p += 8 {
 				v := int64(binary.LittleEndian.Uint64([]byte(blob[p : p+8])))
-				if _, dup := set[v]; dup {
+				if !set.add(v) {
 					continue
 				}
-				set[v] = struct{}{}
 				charged += distinctEntryBytes
 				ints, newIDs = append(ints, v), append(newIDs, g)
 			}
