@@ -85,11 +85,10 @@ func (s *pluginSet) customTypeNames() []string {
 // rewriteCustomTypes rewrites the custom types of a statement (see above) and returns the columns a CREATE
 // TABLE declares with one, by lower-case name. A statement that names no custom type is returned as it is.
 func (e *Engine) rewriteCustomTypes(sql string) (string, map[string]etcdmeta.CustomType, error) {
-	names := e.plugins.customTypeNames()
-	lower := strings.ToLower(sql)
+	// Most statements name no custom type: they are found out without tokenizing or copying the text.
 	mentioned := false
-	for _, n := range names {
-		mentioned = mentioned || strings.Contains(lower, n)
+	for _, n := range e.plugins.customTypeNames() {
+		mentioned = mentioned || containsFold(sql, n)
 	}
 	if !mentioned {
 		return sql, nil, nil
@@ -210,6 +209,16 @@ func (e *Engine) rewriteCustomTypes(sql string) (string, map[string]etcdmeta.Cus
 		i = last
 	}
 	return applyEdits(sql, edits), nil, nil
+}
+
+// containsFold reports whether s contains the ASCII word w (lower case) in any case.
+func containsFold(s, w string) bool {
+	for i := 0; i+len(w) <= len(s); i++ {
+		if (s[i] == w[0] || s[i]|0x20 == w[0]) && strings.EqualFold(s[i:i+len(w)], w) {
+			return true
+		}
+	}
+	return false
 }
 
 // bareWord reports whether toks[i] is a word as written: not a string, not quoted, not after a comment.
