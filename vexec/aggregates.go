@@ -6,6 +6,7 @@ import (
 	"math"
 	"math/bits"
 	"strings"
+	"sync"
 
 	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/apache/arrow-go/v18/arrow/array"
@@ -288,26 +289,6 @@ func (s *sumDecimalAcc) update(ids []uint32, arg arrow.Array) error {
 	return nil
 }
 
-// updateWhole adds a batch into the one group of an aggregate without GROUP BY, in registers.
-func (s *sumDecimalAcc) updateWhole(arg arrow.Array) error {
-	s.grow(1)
-	vals := arg.(*array.Decimal128).Values()
-	bits, off := validity(arg)
-	sum, seen := s.sums[0], s.seen[0]
-	for i, v := range vals {
-		if bits != nil && bitutil.BitIsNotSet(bits, off+i) {
-			continue
-		}
-		r, ok := add128(sum, v)
-		if !ok {
-			return s.outOfRange()
-		}
-		sum, seen = r, true
-	}
-	s.sums[0], s.seen[0] = sum, seen
-	return nil
-}
-
 // add128 adds two 128-bit integers, reporting false when the sum wraps. Running sums may pass 38 digits on the
 // way (MySQL's sums have 65); only a result is held to 38 (checkSums).
 func add128(a, b decimal128.Num) (decimal128.Num, bool) {
@@ -441,8 +422,6 @@ type minMaxAcc struct {
 	flts []float64
 	decs []decimal128.Num
 	strs []string
-	// zeros is a group ID list of group 0 for updateWhole's row loop; it is never written.
-	zeros []uint32
 }
 
 func newMinMaxAcc(max bool, t sqltype.Type) *minMaxAcc { return &minMaxAcc{max: max, t: t} }
@@ -577,86 +556,194 @@ func (m *minMaxAcc) nulls(n int, out interface {
 	return out.finish()
 }
 
-// wholeUpdater is an accumulator with a fast path for an aggregate without GROUP BY: every row is group 0.
-type wholeUpdater interface {
-	updateWhole(arg arrow.Array) error
+// runUpdater is an accumulator that folds a run of rows of one group in one call, in registers and through the
+// column kernels, instead of scattering row by row by group ID: the one group of an aggregate without GROUP BY
+// (the whole batch is a run), or one key's rows of an Inplace aggregate over sorted input.
+type runUpdater interface {
+	// updateRun folds rows [lo, hi) of arg into group g, which the accumulator has grown to hold.
+	updateRun(g int, arg arrow.Array, lo, hi int) error
 }
 
-// updateWhole adds the batch's sum (sumFloat64: in a fixed order of running sums, not row by row).
-func (s *sumFloatAcc) updateWhole(arg arrow.Array) error {
-	s.grow(1)
-	if arg.Len() == arg.NullN() {
+// runValid returns the validity bitmap of rows [lo, hi) of a (nil when none of a's rows is NULL), the bit of row
+// lo, and how many of the rows are not NULL.
+func runValid(a arrow.Array, lo, hi int) (bits []byte, off, valid int) {
+	bits, off = validity(a)
+	if bits == nil {
+		if a.NullN() > 0 { // an array of type NULL has no bitmap
+			return nil, 0, 0
+		}
+		return nil, 0, hi - lo
+	}
+	return bits, off + lo, bitutil.CountSetBits(bits, off+lo, hi-lo)
+}
+
+// updateRun adds the run's sum (sumFloat64: in a fixed order of running sums, not row by row).
+func (s *sumFloatAcc) updateRun(g int, arg arrow.Array, lo, hi int) error {
+	bits, off, valid := runValid(arg, lo, hi)
+	if valid == 0 {
 		return nil
 	}
-	valid, off := validity(arg)
-	s.sums[0] += sumFloat64(arg.(*array.Float64).Float64Values(), valid, off)
-	s.seen[0] = true
+	s.sums[g] += sumFloat64(arg.(*array.Float64).Float64Values()[lo:hi], bits, off)
+	s.seen[g] = true
 	return nil
 }
 
-// updateWhole adds the batch's exact sum: a batch is out of range when its sum, or the running sum with it, is,
-// not when its rows' running sum leaves the range on the way and comes back.
-func (s *sumIntAcc) updateWhole(arg arrow.Array) error {
-	s.grow(1)
-	if arg.Len() == arg.NullN() {
+// updateRun adds the run's exact sum: a run is out of range when its sum, or the running sum with it, is, not
+// when its rows' running sum leaves the range on the way and comes back.
+func (s *sumIntAcc) updateRun(g int, arg arrow.Array, lo, hi int) error {
+	bits, off, valid := runValid(arg, lo, hi)
+	if valid == 0 {
 		return nil
 	}
-	valid, off := validity(arg)
-	v, ok := sumInt64(arg.(*array.Int64).Int64Values(), valid, off)
-	sum := s.sums[0]
+	v, ok := sumInt64(arg.(*array.Int64).Int64Values()[lo:hi], bits, off)
+	sum := s.sums[g]
 	r := sum + v
 	if !ok || (sum^r)&(v^r) < 0 {
 		return sqlerr.New(sqlerr.DataOutOfRange, "BIGINT value is out of range in '%s'", s.call.String())
 	}
-	s.sums[0], s.seen[0] = r, true
+	s.sums[g], s.seen[g] = r, true
 	return nil
 }
 
-func (c *countAcc) updateWhole(arg arrow.Array) error {
-	c.grow(1)
-	c.counts[0] += int64(arg.Len() - arg.NullN())
-	return nil
-}
-
-// updateWhole folds the batch's smallest or largest value into the one group: BIGINT, TIMESTAMP and DOUBLE
-// through the column kernels, other types, and DOUBLE batches holding a NaN, through update's row loop.
-func (m *minMaxAcc) updateWhole(arg arrow.Array) error {
-	m.grow(1)
-	if arg.Len() == arg.NullN() {
+// updateRun adds the run in registers.
+func (s *sumDecimalAcc) updateRun(g int, arg arrow.Array, lo, hi int) error {
+	bits, off, valid := runValid(arg, lo, hi)
+	if valid == 0 {
 		return nil
 	}
-	valid, off := validity(arg)
+	vals := arg.(*array.Decimal128).Values()[lo:hi]
+	sum := s.sums[g]
+	var ok bool
+	if bits == nil {
+		for _, v := range vals {
+			if sum, ok = add128(sum, v); !ok {
+				return s.outOfRange()
+			}
+		}
+	} else {
+		for i, v := range vals {
+			if bitutil.BitIsNotSet(bits, off+i) {
+				continue
+			}
+			if sum, ok = add128(sum, v); !ok {
+				return s.outOfRange()
+			}
+		}
+	}
+	s.sums[g], s.seen[g] = sum, true
+	return nil
+}
+
+func (c *countAcc) updateRun(g int, arg arrow.Array, lo, hi int) error {
+	if c.star || arg == nil {
+		c.counts[g] += int64(hi - lo)
+		return nil
+	}
+	_, _, valid := runValid(arg, lo, hi)
+	c.counts[g] += int64(valid)
+	return nil
+}
+
+func (a *avgFloatAcc) updateRun(g int, arg arrow.Array, lo, hi int) error {
+	bits, off, valid := runValid(arg, lo, hi)
+	if valid == 0 {
+		return nil
+	}
+	a.sums[g] += sumFloat64(arg.(*array.Float64).Float64Values()[lo:hi], bits, off)
+	a.counts[g] += int64(valid)
+	return nil
+}
+
+// updateRun adds a run in registers: a BIGINT run through the sum kernel (row by row if its sum overflows), a
+// DECIMAL one with 128-bit adds.
+func (a *avgDecimalAcc) updateRun(g int, arg arrow.Array, lo, hi int) error {
+	bits, off, valid := runValid(arg, lo, hi)
+	if valid == 0 {
+		return nil
+	}
+	d, ok := arg.(*array.Decimal128)
+	if !ok {
+		v, ok := sumInt64(arg.(*array.Int64).Int64Values()[lo:hi], bits, off)
+		if !ok {
+			return updateRunByRows(a, g, arg, lo, hi)
+		}
+		a.sums[g] = a.sums[g].Add(decimal128.FromI64(v))
+		a.counts[g] += int64(valid)
+		return nil
+	}
+	sum := a.sums[g]
+	for i, v := range d.Values()[lo:hi] {
+		if bits != nil && bitutil.BitIsNotSet(bits, off+i) {
+			continue
+		}
+		var fits bool
+		if sum, fits = add128(sum, v); !fits {
+			return sqlerr.New(sqlerr.DataOutOfRange, "DECIMAL value is out of range in '%s'", a.call.String())
+		}
+	}
+	if !sum.FitsInPrecision(sqltype.MaxDecimalPrecision) {
+		return sqlerr.New(sqlerr.DataOutOfRange, "DECIMAL value is out of range in '%s'", a.call.String())
+	}
+	a.sums[g] = sum
+	a.counts[g] += int64(valid)
+	return nil
+}
+
+// updateRun folds the run's smallest or largest value into group g: BIGINT, TIMESTAMP and DOUBLE through the
+// column kernels, other types, and DOUBLE runs holding a NaN, through update's row loop.
+func (m *minMaxAcc) updateRun(g int, arg arrow.Array, lo, hi int) error {
+	bits, off, valid := runValid(arg, lo, hi)
+	if valid == 0 {
+		return nil
+	}
+	one := [1]uint32{uint32(g)}
 	switch arr := arg.(type) {
 	case *array.Int64, *array.Timestamp:
 		var v int64
-		if vals := int64Values(arr); m.max {
-			v = maxInt64(vals, valid, off)
+		if vals := int64Values(arr)[lo:hi]; m.max {
+			v = maxInt64(vals, bits, off)
 		} else {
-			v = minInt64(vals, valid, off)
+			v = minInt64(vals, bits, off)
 		}
-		one := [1]int64{v}
-		updateOrdered(m.ints, m.seen, group0[:], one[:], nil, 0, m.max)
+		val := [1]int64{v}
+		updateOrdered(m.ints, m.seen, one[:], val[:], nil, 0, m.max)
 		return nil
 	case *array.Float64:
 		var v float64
 		var ok bool
-		if vals := arr.Float64Values(); m.max {
-			v, ok = maxFloat64(vals, valid, off)
+		if vals := arr.Float64Values()[lo:hi]; m.max {
+			v, ok = maxFloat64(vals, bits, off)
 		} else {
-			v, ok = minFloat64(vals, valid, off)
+			v, ok = minFloat64(vals, bits, off)
 		}
 		if ok {
-			one := [1]float64{v}
-			updateOrdered(m.flts, m.seen, group0[:], one[:], nil, 0, m.max)
+			val := [1]float64{v}
+			updateOrdered(m.flts, m.seen, one[:], val[:], nil, 0, m.max)
 			return nil
 		}
 	}
-	m.zeros = growTo(m.zeros, arg.Len())
-	return m.update(m.zeros[:arg.Len()], arg)
+	return updateRunByRows(m, g, arg, lo, hi)
 }
 
-// group0 is the group ID list of a single value folded into group 0.
-var group0 = [1]uint32{0}
+// runIDs is a list of one group ID, refilled for each run that goes through an accumulator's row loop.
+var runIDs = sync.Pool{New: func() any { return new([]uint32) }}
+
+// updateRunByRows folds a run through acc's row loop, every row in group g.
+func updateRunByRows(acc accumulator, g int, arg arrow.Array, lo, hi int) error {
+	p := runIDs.Get().(*[]uint32)
+	defer runIDs.Put(p)
+	ids := growTo((*p)[:0], hi-lo)
+	for i := range ids {
+		ids[i] = uint32(g)
+	}
+	*p = ids
+	part := arg
+	if lo > 0 || hi < arg.Len() {
+		part = array.NewSlice(arg, int64(lo), int64(hi))
+		defer part.Release()
+	}
+	return acc.update(ids, part)
+}
 
 // validity returns a's validity bitmap and the bit of its first row, or nil when a has no NULL: loops test bits
 // directly instead of calling IsNull through the interface per row.

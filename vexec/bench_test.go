@@ -401,8 +401,8 @@ func BenchmarkSumDecimal(b *testing.B) {
 				acc.grow(1000)
 				for lo := 0; lo < rows; lo += batch {
 					s := array.NewSlice(vals, int64(lo), int64(lo+batch))
-					if w, ok := acc.(wholeUpdater); ok && !grouped {
-						err = w.updateWhole(s)
+					if w, ok := acc.(runUpdater); ok && !grouped {
+						err = w.updateRun(0, s, 0, s.Len())
 					} else {
 						err = acc.update(ids[lo:lo+batch], s)
 					}

@@ -31,6 +31,9 @@ type aggCore struct {
 	args   []evaluator // nil for COUNT(*)
 	states [][]int     // Final mode: the input columns of each aggregate's state
 	accs   []accumulator
+
+	whole  groupRuns // the one run of a batch without GROUP BY
+	runIDs []uint32  // group IDs of runs, for accumulators that take rows one by one
 }
 
 func newAggCore(n *planner.Aggregate, cfg Config) (aggCore, error) {
@@ -114,10 +117,43 @@ func (c *aggCore) evalKeys(ec *evalCtx, b arrow.RecordBatch) ([]arrow.Array, err
 	return keys, nil
 }
 
-// updateAccs folds the rows of b, whose groups are ids, into the accumulators, which grow to groups.
-func (c *aggCore) updateAccs(ec *evalCtx, b arrow.RecordBatch, ids []uint32, groups int) error {
+// groupRuns describes a batch whose rows come in runs of one group, as an Inplace aggregate's sorted input and
+// an aggregate without GROUP BY have them: run r is rows [bounds[r], bounds[r+1]) of group first+r.
+type groupRuns struct {
+	bounds []int
+	first  int
+}
+
+// ids returns the group of every row of the runs, in scratch (reused).
+func (r *groupRuns) ids(scratch *[]uint32) []uint32 {
+	n := r.bounds[len(r.bounds)-1]
+	ids := growTo((*scratch)[:0], n)
+	for i := 1; i < len(r.bounds); i++ {
+		g := uint32(r.first + i - 1)
+		for j := r.bounds[i-1]; j < r.bounds[i]; j++ {
+			ids[j] = g
+		}
+	}
+	*scratch = ids
+	return ids
+}
+
+// updateAccs folds the rows of b into the accumulators, which grow to groups. The rows' groups are ids, or,
+// when runs is not nil, the runs'; then accumulators that can fold a run in one call do (runUpdater), and ids
+// may be nil. Every row of an aggregate without GROUP BY is one run.
+func (c *aggCore) updateAccs(ec *evalCtx, b arrow.RecordBatch, ids []uint32, groups int, runs *groupRuns) error {
+	if runs == nil && len(c.groups) == 0 {
+		c.whole.bounds = append(c.whole.bounds[:0], 0, int(b.NumRows()))
+		runs = &c.whole
+	}
 	for i, acc := range c.accs {
 		acc.grow(groups)
+		ru, byRuns := acc.(runUpdater)
+		if !byRuns || c.states != nil {
+			if ids == nil {
+				ids = runs.ids(&c.runIDs)
+			}
+		}
 		if c.states != nil {
 			st := make([]arrow.Array, len(c.states[i]))
 			for j, col := range c.states[i] {
@@ -137,8 +173,10 @@ func (c *aggCore) updateAccs(ec *evalCtx, b arrow.RecordBatch, ids []uint32, gro
 			arg = a
 		}
 		var err error
-		if w, ok := acc.(wholeUpdater); ok && len(c.groups) == 0 && arg != nil {
-			err = w.updateWhole(arg) // one group: no scatter by group ID
+		if byRuns && runs != nil {
+			for r := 1; r < len(runs.bounds) && err == nil; r++ {
+				err = ru.updateRun(runs.first+r-1, arg, runs.bounds[r-1], runs.bounds[r])
+			}
 		} else {
 			err = acc.update(ids, arg)
 		}
@@ -241,6 +279,9 @@ func (h *hashAggregateOp) update(ec *evalCtx, b arrow.RecordBatch) error {
 			k.Release()
 		}
 	}()
+	if len(keys) == 0 {
+		return h.updateAccs(ec, b, nil, 1, nil) // one group: the batch is one run
+	}
 	before := h.table.groups
 	ids := h.table.assign(keys, int(b.NumRows()))
 	if grown := h.table.groups - before; grown > 0 {
@@ -249,7 +290,7 @@ func (h *hashAggregateOp) update(ec *evalCtx, b arrow.RecordBatch) error {
 		charge(h.cfg.Mem, n)
 		h.charged += n
 	}
-	return h.updateAccs(ec, b, ids, h.table.groups)
+	return h.updateAccs(ec, b, ids, h.table.groups, nil)
 }
 
 func (h *hashAggregateOp) emit() error {

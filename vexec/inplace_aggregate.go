@@ -25,11 +25,15 @@ type inplaceAggregateOp struct {
 	held        int             // groups held in the accumulators; the last may still grow
 	prevKeys    []arrow.Array   // the keys of the previous batch, to continue its last group
 	prevRow     int
-	changed     []bool
-	ids         []uint32
-	ready       []arrow.RecordBatch
-	done        bool
-	out         output
+	// findRuns's state and scratch: the bounds of the batch's runs, whether the last batch's runs were short.
+	bounds    []int
+	shortRuns bool
+	changed   []bool
+	eqs       []func(i, j int) bool
+	runs      groupRuns
+	ready     []arrow.RecordBatch
+	done      bool
+	out       output
 }
 
 func newInplaceAggregateOp(n *planner.Aggregate, input Operator, cfg Config) (Operator, error) {
@@ -94,37 +98,143 @@ func (h *inplaceAggregateOp) update(b arrow.RecordBatch) error {
 	if err != nil {
 		return err
 	}
-	if cap(h.changed) < n {
-		h.changed, h.ids = make([]bool, n), make([]uint32, n)
+	bounds := h.findRuns(keys, n)
+	// The first run continues the previous batch's last group when their keys are equal.
+	cont := h.prevKeys != nil && sameKeys(h.prevKeys, h.prevRow, keys, 0)
+	first := h.held
+	if cont {
+		first--
 	}
-	changed, ids := h.changed[:n], h.ids[:n]
-	clear(changed)
-	for _, k := range keys {
-		markChanges(k, changed)
-	}
-	changed[0] = h.prevKeys == nil || !sameKeys(h.prevKeys, h.prevRow, keys, 0)
-	g := uint32(h.held) - 1 // wraps for the first group of the input, which row 0 then starts
-	for i, c := range changed {
-		if c {
-			g++
+	for r, lo := range bounds[:len(bounds)-1] {
+		if r > 0 || !cont {
 			for j, k := range keys {
-				appendGroupKey(h.keyBuilders[j], k, i)
+				appendGroupKey(h.keyBuilders[j], k, lo)
 			}
 		}
-		ids[i] = g
 	}
-	h.held = int(g) + 1
+	h.held = first + len(bounds) - 1
 	for _, k := range h.prevKeys {
 		k.Release()
 	}
 	h.prevKeys, h.prevRow = keys, n-1
-	if err := h.updateAccs(h.ec, b, ids, h.held); err != nil {
+	h.runs = groupRuns{bounds: bounds, first: first}
+	if err := h.updateAccs(h.ec, b, nil, h.held, &h.runs); err != nil {
 		return err
 	}
 	if done := h.held - 1; done >= h.cfg.BatchSize {
 		return h.flush(done)
 	}
 	return nil
+}
+
+// minGallopRun is the average run of equal keys from which runs are found by galloping (a few comparisons per
+// run) rather than by comparing every row with the one before it.
+const minGallopRun = 16
+
+// findRuns returns the bounds of the runs of equal keys of a batch of n rows: 0, the first row of each run after
+// the first, then n. Long runs (sorted input with few keys per batch) are found by galloping through the batch
+// from each run's first row, which relies on equal keys being adjacent, as the input of an Inplace aggregate has
+// them; short ones by marking every row whose keys differ from the row before. Each batch picks the way that
+// would have suited the one before it.
+func (h *inplaceAggregateOp) findRuns(keys []arrow.Array, n int) []int {
+	bounds := append(h.bounds[:0], 0)
+	if h.shortRuns {
+		if cap(h.changed) < n {
+			h.changed = make([]bool, n)
+		}
+		changed := h.changed[:n]
+		clear(changed)
+		for _, k := range keys {
+			markChanges(k, changed)
+		}
+		for i := 1; i < n; i++ {
+			if changed[i] {
+				bounds = append(bounds, i)
+			}
+		}
+		bounds = append(bounds, n)
+	} else {
+		h.eqs = h.eqs[:0]
+		for _, k := range keys {
+			h.eqs = append(h.eqs, rowEqual(k))
+		}
+		for i := 0; i < n; {
+			i = runEnd(h.eqs, i, n)
+			bounds = append(bounds, i)
+		}
+	}
+	h.shortRuns = (len(bounds)-1)*minGallopRun > n
+	h.bounds = bounds
+	return bounds
+}
+
+// runEnd returns the end of the run of rows equal to row i in every key, by galloping then bisecting.
+func runEnd(eqs []func(i, j int) bool, i, n int) int {
+	same := func(j int) bool {
+		for _, eq := range eqs {
+			if !eq(i, j) {
+				return false
+			}
+		}
+		return true
+	}
+	lo, hi := i, n // rows [i, lo] are in the run; row hi is not (or is the end)
+	for step := 1; ; step *= 2 {
+		j := lo + step
+		if j >= n {
+			break
+		}
+		if !same(j) {
+			hi = j
+			break
+		}
+		lo = j
+	}
+	for hi-lo > 1 {
+		mid := lo + (hi-lo)/2
+		if same(mid) {
+			lo = mid
+		} else {
+			hi = mid
+		}
+	}
+	return hi
+}
+
+// rowEqual returns whether two rows of a key column hold one group's key (NULL equals NULL), by the rules of
+// markChanges: a typed comparison chosen once per batch.
+func rowEqual(a arrow.Array) func(i, j int) bool {
+	var eq func(i, j int) bool
+	switch a := a.(type) {
+	case *array.Int64:
+		v := a.Int64Values()
+		eq = func(i, j int) bool { return v[i] == v[j] }
+	case *array.Timestamp:
+		v := a.TimestampValues()
+		eq = func(i, j int) bool { return v[i] == v[j] }
+	case *array.Float64:
+		v := a.Float64Values()
+		eq = func(i, j int) bool { return v[i] == v[j] }
+	case *array.Decimal128:
+		v := a.Values()
+		eq = func(i, j int) bool { return v[i] == v[j] }
+	case *array.String:
+		eq = func(i, j int) bool { return a.Value(i) == a.Value(j) }
+	case *array.Boolean:
+		eq = func(i, j int) bool { return a.Value(i) == a.Value(j) }
+	default:
+		panic("vexec: inplace aggregate cannot group by " + a.DataType().String())
+	}
+	if a.NullN() == 0 {
+		return eq
+	}
+	return func(i, j int) bool {
+		vi, vj := a.IsValid(i), a.IsValid(j)
+		if !vi || !vj {
+			return vi == vj
+		}
+		return eq(i, j)
+	}
 }
 
 // flush emits the first n groups held and keeps the rest (the open group) as the first.

@@ -109,15 +109,6 @@ func (p *pluginAcc) update(ids []uint32, arg arrow.Array) error {
 	return nil
 }
 
-// updateWhole adds a batch of the one group of an aggregate without group keys, in one call.
-func (p *pluginAcc) updateWhole(arg arrow.Array) error {
-	if p.err != nil {
-		return p.err
-	}
-	p.grow(1)
-	return p.acc.UpdateGroup(p.ctx, 0, arg)
-}
-
 // minPluginRun is the average run of one group below which a batch goes to a plugin in one call with group
 // numbers rather than a call per run (a call costs about as much as adding up a few hundred rows).
 const minPluginRun = 512

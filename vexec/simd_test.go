@@ -287,7 +287,8 @@ func TestUpdateWholeMatchesRows(t *testing.T) {
 				require.NoError(t, err)
 				rows.grow(1)
 				for _, a := range batches {
-					require.NoError(t, whole.(wholeUpdater).updateWhole(a))
+					whole.grow(1)
+					require.NoError(t, whole.(runUpdater).updateRun(0, a, 0, a.Len()))
 					require.NoError(t, rows.update(make([]uint32, a.Len()), a))
 				}
 				got, err := whole.finish(mem, 1)
