@@ -13,8 +13,10 @@ import (
 )
 
 // groupTable maps group keys to dense group IDs (0, 1, 2, ... in order of first appearance) and keeps each
-// group's key values for the output. One BIGINT key, the common rollup case, uses a map of int64; any other key
-// list is encoded per row into bytes (a NULL marker, then the value) and looked up in a map of strings.
+// group's key values for the output. One BIGINT key, the common rollup case, uses a map of int64, and one TEXT
+// key a map of strings. Any other key list is coded column by column: each column's values are numbered by a
+// keyCoder in a typed loop, then the numbers are paired off, the first column's with the second's, that pair's
+// with the third's, each pair numbered through a map of uint64, and the last numbers lead to the groups.
 type groupTable struct {
 	types    []arrow.DataType
 	builders []array.Builder
@@ -23,10 +25,13 @@ type groupTable struct {
 	ints      map[int64]uint32  // single BIGINT key
 	strs      map[string]uint32 // single TEXT key, by its value
 	nullGroup int64             // group of the NULL key for ints and strs; -1 until seen
-	bytes     map[string]uint32
-	buf       []byte
-	ids       []uint32
-	found     []int32 // lookup's result
+
+	coders []*keyCoder  // a coder per key column
+	pairs  []*pairTable // pairs[k] numbers (number of columns 0..k, code of column k+1)
+	final  []int32      // the group of each number of all the columns; -1 until seen
+	codes  [][]uint32   // scratch: each column's codes for a batch
+	ids    []uint32
+	found  []int32 // lookup's result
 }
 
 func newGroupTable(mem memory.Allocator, types []arrow.DataType) *groupTable {
@@ -39,8 +44,16 @@ func newGroupTable(mem memory.Allocator, types []arrow.DataType) *groupTable {
 		t.ints = make(map[int64]uint32)
 	case len(types) == 1 && types[0].ID() == arrow.STRING:
 		t.strs = make(map[string]uint32)
+	case len(types) == 0: // one group
 	default:
-		t.bytes = make(map[string]uint32)
+		for _, dt := range types {
+			t.coders = append(t.coders, newKeyCoder(dt))
+		}
+		t.pairs = make([]*pairTable, len(types)-1)
+		for i := range t.pairs {
+			t.pairs[i] = &pairTable{m: make(map[uint64]uint32)}
+		}
+		t.codes = make([][]uint32, len(types))
 	}
 	return t
 }
@@ -106,19 +119,92 @@ func (t *groupTable) assign(keys []arrow.Array, rows int) []uint32 {
 		}
 		return ids
 	}
-	for i := 0; i < rows; i++ {
-		t.buf = t.buf[:0]
-		for _, k := range keys {
-			t.buf = appendKey(t.buf, k, i)
+	nums := t.number(keys, rows, true)
+	for i, n := range nums {
+		if int(n) >= len(t.final) {
+			t.final = growFinal(t.final, int(n)+1)
 		}
-		id, ok := t.bytes[string(t.buf)]
-		if !ok {
-			id = t.newGroup(keys, i)
-			t.bytes[string(t.buf)] = id
+		g := t.final[n]
+		if g < 0 {
+			g = int32(t.newGroup(keys, i))
+			t.final[n] = g
 		}
-		ids[i] = id
+		ids[i] = uint32(g)
 	}
 	return ids
+}
+
+// number codes every row's keys into one number per distinct key list (dense, in order of first appearance),
+// in t.codes[0]. Without add, a key list not seen before is noKey.
+func (t *groupTable) number(keys []arrow.Array, rows int, add bool) []uint32 {
+	for c, k := range keys {
+		t.codes[c] = growTo(t.codes[c][:0], rows)
+		t.coders[c].code(k, t.codes[c], add)
+	}
+	acc := t.codes[0]
+	for c := 1; c < len(keys); c++ {
+		t.pairs[c-1].number(acc, t.codes[c], add)
+	}
+	return acc
+}
+
+// pairTable numbers pairs of codes densely, in order of first appearance: pairs of small codes through a flat
+// table (the common case of low-cardinality columns), others through a map.
+type pairTable struct {
+	small []uint32 // (a<<smallBits | b) -> number, noKey when unseen; made on first use
+	m     map[uint64]uint32
+	n     uint32
+}
+
+const smallBits = 8
+
+// number replaces acc[i] by the number of the pair (acc[i], codes[i]); a pair with a noKey, or unseen without
+// add, is noKey.
+func (p *pairTable) number(acc, codes []uint32, add bool) {
+	if p.small == nil {
+		p.small = make([]uint32, 1<<(2*smallBits))
+		for i := range p.small {
+			p.small[i] = noKey
+		}
+	}
+	for i, a := range acc {
+		b := codes[i]
+		if (a|b)>>smallBits == 0 {
+			n := p.small[a<<smallBits|b]
+			if n == noKey && add {
+				n = p.n
+				p.n++
+				p.small[a<<smallBits|b] = n
+			}
+			acc[i] = n
+			continue
+		}
+		if a == noKey || b == noKey {
+			acc[i] = noKey
+			continue
+		}
+		pair := uint64(a)<<32 | uint64(b)
+		n, ok := p.m[pair]
+		if !ok {
+			if !add {
+				acc[i] = noKey
+				continue
+			}
+			n = p.n
+			p.n++
+			p.m[pair] = n
+		}
+		acc[i] = n
+	}
+}
+
+func growFinal(f []int32, n int) []int32 {
+	old := len(f)
+	f = growTo(f, max(n, 2*old))
+	for i := old; i < len(f); i++ {
+		f[i] = -1
+	}
+	return f
 }
 
 func (t *groupTable) newGroup(keys []arrow.Array, row int) uint32 {
@@ -238,22 +324,11 @@ func (t *groupTable) lookup(keys []arrow.Array, rows int) []int32 {
 		}
 		return out
 	}
-rows:
-	for i := 0; i < rows; i++ {
-		t.buf = t.buf[:0]
-		for _, k := range keys {
-			if k.IsNull(i) {
-				out[i] = -1
-				continue rows
-			}
-			t.buf = appendKey(t.buf, k, i)
+	for i, n := range t.number(keys, rows, false) {
+		out[i] = -1
+		if n != noKey && int(n) < len(t.final) {
+			out[i] = t.final[n]
 		}
-		id, ok := t.bytes[string(t.buf)]
-		if !ok {
-			out[i] = -1
-			continue
-		}
-		out[i] = int32(id)
 	}
 	return out
 }

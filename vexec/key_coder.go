@@ -1,0 +1,216 @@
+package vexec
+
+import (
+	"encoding/binary"
+	"math"
+	"strings"
+
+	"github.com/apache/arrow-go/v18/arrow"
+	"github.com/apache/arrow-go/v18/arrow/array"
+	"github.com/apache/arrow-go/v18/arrow/bitutil"
+	"github.com/apache/arrow-go/v18/arrow/decimal128"
+)
+
+// noKey is the code of a value a lookup has not seen, and of NULL in a lookup (a NULL join key matches nothing).
+const noKey = ^uint32(0)
+
+// keyCoder numbers the distinct values of one key column by MySQL's GROUP BY rules: NULL is 0, and the values
+// are 1, 2, ... in order of first appearance, -0 and 0 one value, every NaN one value. Each kind has its typed
+// loop.
+type keyCoder struct {
+	ints map[int64]uint32 // BIGINT, TIMESTAMP, BOOLEAN (0 and 1), DOUBLE (by its bits, -0 and NaN folded)
+	decs map[decimal128.Num]uint32
+	strs map[string]uint32 // text of more than 7 bytes
+	// Text of up to 7 bytes (most dimension values) is coded by its bytes and length packed in a uint64,
+	// without hashing while few values are seen: they are in short, at most maxFew of them, then in shorts.
+	short  []uint64
+	codes  []uint32 // the code of each value of short
+	shorts map[uint64]uint32
+	packed []uint64 // scratch: a batch's packed text
+	next   uint32
+}
+
+const maxFew = 8
+
+// codeText codes a text column: first every value's packed form (long is set for text of more than 7 bytes),
+// then the packed values, against the few seen in a branch-free scan or through the map.
+func (c *keyCoder) codeText(a *array.String, codes []uint32, add bool) {
+	offs := a.ValueOffsets()
+	data := a.Data().Buffers()[2].Bytes()
+	c.packed = growTo(c.packed[:0], len(codes))
+	packed := c.packed
+	for i := range packed {
+		lo, hi := offs[i], offs[i+1]
+		n := hi - lo
+		if n <= 7 && int(lo)+8 <= len(data) {
+			packed[i] = binary.LittleEndian.Uint64(data[lo:])&(1<<(8*n)-1) | uint64(n)<<56
+		} else {
+			packed[i] = packTail(data, lo, hi)
+		}
+	}
+	for i, k := range packed {
+		if k == long {
+			codes[i] = c.codeString(a.Value(i), add)
+			continue
+		}
+		if c.shorts == nil {
+			code, few := noKey, c.codes[:len(c.short)]
+			for j, s := range c.short {
+				x := few[j]
+				if s == k { // a conditional move: which value matches is random
+					code = x
+				}
+			}
+			if code != noKey {
+				codes[i] = code
+				continue
+			}
+		}
+		codes[i] = c.codeShort(k, add)
+	}
+}
+
+// long is the packed form of text of more than 7 bytes: a length byte no short text has.
+const long = uint64(0xff) << 56
+
+// packTail packs text [lo, hi) of data, whose last 8 bytes it is among, byte by byte; or it is long.
+func packTail(data []byte, lo, hi int32) uint64 {
+	if hi-lo > 7 {
+		return long
+	}
+	var k uint64
+	for j := hi - 1; j >= lo; j-- {
+		k = k<<8 | uint64(data[j])
+	}
+	return k | uint64(hi-lo)<<56
+}
+
+// codeShort is the code of a packed short text.
+func (c *keyCoder) codeShort(k uint64, add bool) uint32 {
+	if c.shorts == nil {
+		for i, s := range c.short {
+			if s == k {
+				return c.codes[i]
+			}
+		}
+	} else if code, ok := c.shorts[k]; ok {
+		return code
+	}
+	if !add {
+		return noKey
+	}
+	code := c.next
+	c.next++
+	if c.shorts == nil && len(c.short) < maxFew {
+		c.short, c.codes = append(c.short, k), append(c.codes, code)
+		return code
+	}
+	if c.shorts == nil {
+		c.shorts = make(map[uint64]uint32)
+		for i, s := range c.short {
+			c.shorts[s] = c.codes[i]
+		}
+	}
+	c.shorts[k] = code
+	return code
+}
+
+// codeString is the code of a text of more than 7 bytes.
+func (c *keyCoder) codeString(v string, add bool) uint32 {
+	if code, ok := c.strs[v]; ok {
+		return code
+	}
+	if !add {
+		return noKey
+	}
+	code := c.next
+	c.next++
+	c.strs[strings.Clone(v)] = code
+	return code
+}
+
+func newKeyCoder(dt arrow.DataType) *keyCoder {
+	c := &keyCoder{next: 1}
+	switch dt.ID() {
+	case arrow.DECIMAL128:
+		c.decs = make(map[decimal128.Num]uint32)
+	case arrow.STRING:
+		c.strs = make(map[string]uint32)
+	case arrow.INT64, arrow.TIMESTAMP, arrow.FLOAT64, arrow.BOOL:
+		c.ints = make(map[int64]uint32)
+	default:
+		panic("vexec: cannot group by " + dt.String())
+	}
+	return c
+}
+
+// code writes the code of every row of a to codes. With add, unseen values get new codes; without, unseen
+// values and NULLs are noKey.
+func (c *keyCoder) code(a arrow.Array, codes []uint32, add bool) {
+	switch a := a.(type) {
+	case *array.Int64:
+		codeInts(c, a.Int64Values(), codes, add)
+	case *array.Timestamp:
+		codeInts(c, a.TimestampValues(), codes, add)
+	case *array.Decimal128:
+		for i, v := range a.Values() {
+			codes[i] = codeOf(c, c.decs, v, add)
+		}
+	case *array.Float64:
+		vals := a.Float64Values()
+		for i, v := range vals {
+			if v == 0 {
+				v = 0 // folds -0 into 0
+			} else if math.IsNaN(v) {
+				v = math.NaN()
+			}
+			codes[i] = codeOf(c, c.ints, int64(math.Float64bits(v)), add)
+		}
+	case *array.Boolean:
+		for i := range codes {
+			v := int64(0)
+			if a.Value(i) {
+				v = 1
+			}
+			codes[i] = codeOf(c, c.ints, v, add)
+		}
+	case *array.String:
+		c.codeText(a, codes, add)
+	default:
+		panic("vexec: cannot group by " + a.DataType().String())
+	}
+	if a.NullN() == 0 {
+		return
+	}
+	null := uint32(0)
+	if !add {
+		null = noKey
+	}
+	bits, off := validity(a)
+	for i := range codes {
+		if bitutil.BitIsNotSet(bits, off+i) {
+			codes[i] = null
+		}
+	}
+}
+
+func codeInts[T ~int64](c *keyCoder, vals []T, codes []uint32, add bool) {
+	for i, v := range vals {
+		codes[i] = codeOf(c, c.ints, int64(v), add)
+	}
+}
+
+// codeOf is the code of v in m, added when unseen and add is set.
+func codeOf[K comparable](c *keyCoder, m map[K]uint32, v K, add bool) uint32 {
+	code, ok := m[v]
+	if ok {
+		return code
+	}
+	if !add {
+		return noKey
+	}
+	code = c.next
+	c.next++
+	m[v] = code
+	return code
+}
