@@ -13,8 +13,8 @@ import (
 )
 
 // groupTable maps group keys to dense group IDs (0, 1, 2, ... in order of first appearance) and keeps each
-// group's key values for the output. One BIGINT key, the common rollup case, uses a map of int64, and one TEXT
-// key a map of strings. Any other key list is coded column by column: each column's values are numbered by a
+// group's key values for the output. One BIGINT key, the common rollup case, uses a map of int64. Any other key
+// list is coded column by column: each column's values are numbered by a
 // keyCoder in a typed loop, then the numbers are paired off, the first column's with the second's, that pair's
 // with the third's, each pair numbered through a map of uint64, and the last numbers lead to the groups.
 type groupTable struct {
@@ -22,9 +22,8 @@ type groupTable struct {
 	builders []array.Builder
 	groups   int
 
-	ints      map[int64]uint32  // single BIGINT key
-	strs      map[string]uint32 // single TEXT key, by its value
-	nullGroup int64             // group of the NULL key for ints and strs; -1 until seen
+	ints      map[int64]uint32 // single BIGINT key
+	nullGroup int64            // group of the NULL key for ints; -1 until seen
 
 	coders []*keyCoder  // a coder per key column
 	pairs  []*pairTable // pairs[k] numbers (number of columns 0..k, code of column k+1)
@@ -42,8 +41,6 @@ func newGroupTable(mem memory.Allocator, types []arrow.DataType) *groupTable {
 	switch {
 	case len(types) == 1 && types[0].ID() == arrow.INT64:
 		t.ints = make(map[int64]uint32)
-	case len(types) == 1 && types[0].ID() == arrow.STRING:
-		t.strs = make(map[string]uint32)
 	case len(types) == 0: // one group
 	default:
 		for _, dt := range types {
@@ -90,32 +87,6 @@ func (t *groupTable) assign(keys []arrow.Array, rows int) []uint32 {
 				t.ints[v] = id
 			}
 			ids[i] = id
-		}
-		return ids
-	}
-	if t.strs != nil {
-		k := keys[0].(*array.String)
-		nulls := k.NullN() > 0
-		prev, prevID := "", ^uint32(0) // the last key looked up, and its group (none yet)
-		for i := 0; i < rows; i++ {
-			if nulls && k.IsNull(i) {
-				if t.nullGroup < 0 {
-					t.nullGroup = int64(t.newGroup(keys, i))
-				}
-				ids[i] = uint32(t.nullGroup)
-				continue
-			}
-			v := k.Value(i)
-			if v == prev && prevID != ^uint32(0) {
-				ids[i] = prevID // runs of one value, common in sorted and low-cardinality columns
-				continue
-			}
-			id, ok := t.strs[v]
-			if !ok {
-				id = t.newGroup(keys, i)
-				t.strs[strings.Clone(v)] = id
-			}
-			ids[i], prev, prevID = id, v, id
 		}
 		return ids
 	}
@@ -298,18 +269,6 @@ func (t *groupTable) lookup(keys []arrow.Array, rows int) []int32 {
 		t.found = make([]int32, rows)
 	}
 	out := t.found[:rows]
-	if t.strs != nil {
-		k := keys[0].(*array.String)
-		for i := 0; i < rows; i++ {
-			id, ok := t.strs[k.Value(i)]
-			if !ok || k.IsNull(i) {
-				out[i] = -1
-				continue
-			}
-			out[i] = int32(id)
-		}
-		return out
-	}
 	if t.ints != nil {
 		k := keys[0].(*array.Int64)
 		vals := k.Int64Values()

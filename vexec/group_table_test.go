@@ -14,7 +14,7 @@ import (
 )
 
 // BenchmarkGroupKeys times a group table numbering 1M rows in 8,192-row batches, in random order, by the key
-// lists of the bench's hash group-bys: two texts of 5 and 3 values (platform, gender), a BIGINT of 1,000 values
+// lists of the bench's hash group-bys and joins: a text of 5 values, one of 2,000 values of 12 bytes, two texts of 5 and 3 values (platform, gender), a BIGINT of 1,000 values
 // with a text of 5, a DOUBLE of 1,000 values and a DECIMAL of 1,000. The go-map peer numbers the two texts
 // through a Go map keyed by the pair of strings, as a yardstick.
 func BenchmarkGroupKeys(b *testing.B) {
@@ -48,6 +48,7 @@ func BenchmarkGroupKeys(b *testing.B) {
 	gender := column(arrow.BinaryTypes.String, func() any { return genders[rng.IntN(3)] })
 	zip := column(arrow.PrimitiveTypes.Int64, func() any { return rng.Int64N(1000) })
 	price := column(arrow.PrimitiveTypes.Float64, func() any { return float64(rng.IntN(1000)) / 4 })
+	names := column(arrow.BinaryTypes.String, func() any { return fmt.Sprintf("Product %04d", rng.IntN(2000)) })
 	dec := &arrow.Decimal128Type{Precision: 18, Scale: 2}
 	total := column(dec, func() any { return decimal128.FromI64(rng.Int64N(1000)) })
 	cases := []struct {
@@ -55,6 +56,8 @@ func BenchmarkGroupKeys(b *testing.B) {
 		cols   [][]arrow.Array
 		groups int
 	}{
+		{"text", [][]arrow.Array{platform}, 5},
+		{"text-long", [][]arrow.Array{names}, 2000},
 		{"text,text", [][]arrow.Array{platform, gender}, 15},
 		{"bigint,text", [][]arrow.Array{zip, platform}, 5000},
 		{"double", [][]arrow.Array{price}, 1000},

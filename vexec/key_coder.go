@@ -1,9 +1,9 @@
 package vexec
 
 import (
+	"bytes"
 	"encoding/binary"
 	"math"
-	"strings"
 
 	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/apache/arrow-go/v18/arrow/array"
@@ -26,32 +26,35 @@ type keyCoder struct {
 	short  []uint64
 	codes  []uint32 // the code of each value of short
 	shorts map[uint64]uint32
-	packed []uint64 // scratch: a batch's packed text
 	next   uint32
 }
 
 const maxFew = 8
 
-// codeText codes a text column: first every value's packed form (long is set for text of more than 7 bytes),
-// then the packed values, against the few seen in a branch-free scan or through the map.
+// codeText codes a text column in one pass: text of up to 7 bytes by its packed form, matched against the few
+// values seen in a branch-free scan or through a map; longer text through a map of strings, after a comparison
+// with the row before, since sorted columns repeat their values.
 func (c *keyCoder) codeText(a *array.String, codes []uint32, add bool) {
 	offs := a.ValueOffsets()
 	data := a.Data().Buffers()[2].Bytes()
-	c.packed = growTo(c.packed[:0], len(codes))
-	packed := c.packed
-	for i := range packed {
+	var prev []byte
+	prevCode := noKey
+	for i := range codes {
 		lo, hi := offs[i], offs[i+1]
 		n := hi - lo
-		if n <= 7 && int(lo)+8 <= len(data) {
-			packed[i] = binary.LittleEndian.Uint64(data[lo:])&(1<<(8*n)-1) | uint64(n)<<56
-		} else {
-			packed[i] = packTail(data, lo, hi)
-		}
-	}
-	for i, k := range packed {
-		if k == long {
-			codes[i] = c.codeString(a.Value(i), add)
+		if n > 7 {
+			v := data[lo:hi]
+			if prevCode == noKey || !bytes.Equal(v, prev) {
+				prev, prevCode = v, c.codeString(v, add)
+			}
+			codes[i] = prevCode
 			continue
+		}
+		var k uint64
+		if int(lo)+8 <= len(data) {
+			k = binary.LittleEndian.Uint64(data[lo:])&(1<<(8*n)-1) | uint64(n)<<56
+		} else {
+			k = packTail(data, lo, hi)
 		}
 		if c.shorts == nil {
 			code, few := noKey, c.codes[:len(c.short)]
@@ -70,14 +73,8 @@ func (c *keyCoder) codeText(a *array.String, codes []uint32, add bool) {
 	}
 }
 
-// long is the packed form of text of more than 7 bytes: a length byte no short text has.
-const long = uint64(0xff) << 56
-
-// packTail packs text [lo, hi) of data, whose last 8 bytes it is among, byte by byte; or it is long.
+// packTail packs text [lo, hi) of at most 7 bytes of data, among data's last 8 bytes, byte by byte.
 func packTail(data []byte, lo, hi int32) uint64 {
-	if hi-lo > 7 {
-		return long
-	}
 	var k uint64
 	for j := hi - 1; j >= lo; j-- {
 		k = k<<8 | uint64(data[j])
@@ -116,8 +113,8 @@ func (c *keyCoder) codeShort(k uint64, add bool) uint32 {
 }
 
 // codeString is the code of a text of more than 7 bytes.
-func (c *keyCoder) codeString(v string, add bool) uint32 {
-	if code, ok := c.strs[v]; ok {
+func (c *keyCoder) codeString(v []byte, add bool) uint32 {
+	if code, ok := c.strs[string(v)]; ok {
 		return code
 	}
 	if !add {
@@ -125,7 +122,7 @@ func (c *keyCoder) codeString(v string, add bool) uint32 {
 	}
 	code := c.next
 	c.next++
-	c.strs[strings.Clone(v)] = code
+	c.strs[string(v)] = code
 	return code
 }
 
