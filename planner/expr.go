@@ -127,7 +127,7 @@ func (c *Call) String() string {
 
 // AggCall is an aggregate function over one argument (nil for COUNT(*)).
 type AggCall struct {
-	Func     string // "count", "sum", "min", "max", "avg", or a plugin measure's name
+	Func     string // "count", "sum", "min", "max", "avg", "var_pop", "var_samp", "stddev_pop", "stddev_samp", or a plugin measure's name
 	Arg      Expr
 	Distinct bool
 	T        sqltype.Type
@@ -139,7 +139,8 @@ func (a *AggCall) Type() sqltype.Type { return a.T }
 
 // StateTypes are the columns a Partial aggregate emits for the call and its Final aggregate merges: COUNT's count;
 // SUM's, MIN's and MAX's value so far (NULL while no value was seen); AVG's exact sum and count; a plugin
-// measure's serialised state (bytes, carried as text); a DISTINCT aggregate's distinct values, serialised (only
+// measure's serialised state (bytes, carried as text); a variance's count, mean and sum of squared deviations
+// from the mean (merged as Chan et al. merge them); a DISTINCT aggregate's distinct values, serialised (only
 // BIGINT and text arguments split, DistinctSplits).
 func (a *AggCall) StateTypes() []sqltype.Type {
 	if a.Plugin != "" || a.Distinct {
@@ -155,6 +156,8 @@ func (a *AggCall) StateTypes() []sqltype.Type {
 			return []sqltype.Type{sqltype.Double, sqltype.BigInt}
 		}
 		return []sqltype.Type{sqltype.Decimal(sqltype.MaxDecimalPrecision, in.Scale), sqltype.BigInt}
+	case "var_pop", "var_samp", "stddev_pop", "stddev_samp":
+		return []sqltype.Type{sqltype.BigInt, sqltype.Double, sqltype.Double}
 	}
 	return []sqltype.Type{a.T}
 }

@@ -160,7 +160,9 @@ func (b *exprBinder) bindAbove(e sqlparser.Expr) (planner.Expr, error) {
 
 func isAggregate(ctx context.Context, e sqlparser.Expr) bool {
 	switch e := e.(type) {
-	case *sqlparser.CountStar, *sqlparser.Count, *sqlparser.Sum, *sqlparser.Min, *sqlparser.Max, *sqlparser.Avg:
+	case *sqlparser.CountStar, *sqlparser.Count, *sqlparser.Sum, *sqlparser.Min, *sqlparser.Max, *sqlparser.Avg,
+		*sqlparser.Std, *sqlparser.StdDev, *sqlparser.StdPop, *sqlparser.StdSamp, *sqlparser.VarPop, *sqlparser.VarSamp,
+		*sqlparser.Variance:
 		return true
 	case *sqlparser.FuncExpr:
 		_, ok := measureOf(ctx, e.Name.String())
@@ -195,6 +197,12 @@ func (b *exprBinder) bindAggregate(e sqlparser.Expr) (planner.Expr, error) {
 		fn, arg, distinct = "avg", a.Arg, a.Distinct
 	case *sqlparser.FuncExpr:
 		return b.bindMeasure(a)
+	default:
+		var over *sqlparser.OverClause
+		fn, arg, over = varianceOf(e)
+		if over != nil {
+			return nil, notSupported("window functions (" + strings.ToUpper(fn) + " ... OVER)")
+		}
 	}
 	// MIN and MAX of distinct values are MIN and MAX.
 	call := &planner.AggCall{Func: fn, T: sqltype.BigInt, Distinct: distinct && fn != "min" && fn != "max"}
@@ -256,6 +264,28 @@ func (b *exprBinder) bindMeasure(f *sqlparser.FuncExpr) (planner.Expr, error) {
 	return &planner.ColumnRef{Index: len(b.agg.groups) + i, Name: call.String(), T: call.T}, nil
 }
 
+// varianceOf names the aggregate of a variance or standard deviation call, as the executor knows it (STD,
+// STDDEV and STDDEV_POP are one function, VARIANCE and VAR_POP another), with its argument and window.
+func varianceOf(e sqlparser.Expr) (string, sqlparser.Expr, *sqlparser.OverClause) {
+	switch a := e.(type) {
+	case *sqlparser.Std:
+		return "stddev_pop", a.Arg, a.OverClause
+	case *sqlparser.StdDev:
+		return "stddev_pop", a.Arg, a.OverClause
+	case *sqlparser.StdPop:
+		return "stddev_pop", a.Arg, a.OverClause
+	case *sqlparser.StdSamp:
+		return "stddev_samp", a.Arg, a.OverClause
+	case *sqlparser.VarPop:
+		return "var_pop", a.Arg, a.OverClause
+	case *sqlparser.Variance:
+		return "var_pop", a.Arg, a.OverClause
+	case *sqlparser.VarSamp:
+		return "var_samp", a.Arg, a.OverClause
+	}
+	panic("sqlfront: " + sqlparser.String(e) + " is not an aggregate")
+}
+
 // aggregateTypes coerces an aggregate's argument and gives its result type, as MySQL types them (AVG of exact
 // numbers is DECIMAL with four more digits of scale) except that SUM of integers is BIGINT (see docs/RATIONALE.md).
 func aggregateTypes(fn string, arg planner.Expr) (planner.Expr, sqltype.Type) {
@@ -284,6 +314,9 @@ func aggregateTypes(fn string, arg planner.Expr) (planner.Expr, sqltype.Type) {
 			return arg, heldDecimal(t.Precision-t.Scale, sqltype.QuotientScale(t.Scale, 0), shown)
 		}
 		return castTo(arg, sqltype.Double), sqltype.Double
+	case "var_pop", "var_samp", "stddev_pop", "stddev_samp":
+		// MySQL computes variances in DOUBLE whatever the argument's type.
+		return castTo(arg, sqltype.Double), sqltype.Double
 	}
 	// min, max
 	if t.Kind == sqltype.KindNull {
@@ -304,7 +337,9 @@ func (b *exprBinder) bindNode(e sqlparser.Expr) (planner.Expr, error) {
 		return b.scope.resolve(n, b.clause)
 	case *sqlparser.Variable:
 		return systemVariable(n)
-	case *sqlparser.CountStar, *sqlparser.Count, *sqlparser.Sum, *sqlparser.Min, *sqlparser.Max, *sqlparser.Avg:
+	case *sqlparser.CountStar, *sqlparser.Count, *sqlparser.Sum, *sqlparser.Min, *sqlparser.Max, *sqlparser.Avg,
+		*sqlparser.Std, *sqlparser.StdDev, *sqlparser.StdPop, *sqlparser.StdSamp, *sqlparser.VarPop, *sqlparser.VarSamp,
+		*sqlparser.Variance:
 		return b.bindAggregate(n)
 	case *sqlparser.AndExpr:
 		return b.logical("and", n.Left, n.Right)

@@ -203,7 +203,8 @@ func (e *Engine) checkNames(p *plugins.Plugin) error {
 	return nil
 }
 
-var builtinAggregates = []string{"count", "sum", "avg", "min", "max"}
+var builtinAggregates = []string{"count", "sum", "avg", "min", "max", "std", "stddev", "stddev_pop", "stddev_samp",
+	"var_pop", "var_samp", "variance"}
 
 // UninstallPlugin removes a plugin: its record, and its functions from SQL. Its module file stays.
 func (e *Engine) UninstallPlugin(ctx context.Context, name string) error {

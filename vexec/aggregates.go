@@ -168,6 +168,9 @@ func newAccumulator(a *planner.AggCall, mem memory.Allocator) (accumulator, erro
 	case "min", "max":
 		return newMinMaxAcc(a.Func == "max", in), nil
 	}
+	if isVariance(a.Func) && in.Kind == sqltype.KindFloat {
+		return newVarianceAcc(a.Func), nil
+	}
 	return nil, sqlerr.New(sqlerr.Unknown, "no accumulator for %s over %s", a.Func, in)
 }
 
