@@ -7,7 +7,6 @@ import (
 
 	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/apache/arrow-go/v18/arrow/array"
-	"github.com/apache/arrow-go/v18/arrow/compute"
 
 	"github.com/vcubedb/vcube/internal/sqltype"
 	"github.com/vcubedb/vcube/planner"
@@ -298,30 +297,6 @@ func gatherRows(ec *evalCtx, b arrow.RecordBatch, idx []int32) (arrow.RecordBatc
 		}
 	}
 	return takeRows(ec, b, idx)
-}
-
-// takeRows gathers rows idx of b (-1 gives a row of NULLs).
-func takeRows(ec *evalCtx, b arrow.RecordBatch, idx []int32) (arrow.RecordBatch, error) {
-	bld := array.NewInt32Builder(ec.mem)
-	defer bld.Release()
-	bld.Reserve(len(idx))
-	for _, i := range idx {
-		if i < 0 {
-			bld.AppendNull()
-		} else {
-			bld.UnsafeAppend(i)
-		}
-	}
-	ia := bld.NewArray()
-	defer ia.Release()
-	if b.NumCols() == 0 {
-		return array.NewRecordBatch(b.Schema(), nil, int64(len(idx))), nil
-	}
-	res, err := compute.Take(ec.ctx, *compute.DefaultTakeOptions(), compute.NewDatumWithoutOwning(b), compute.NewDatumWithoutOwning(ia))
-	if err != nil {
-		return nil, err
-	}
-	return res.(*compute.RecordDatum).Value, nil
 }
 
 func (j *hashJoinOp) Close() error {
