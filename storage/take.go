@@ -34,7 +34,22 @@ func takeRows(mem memory.Allocator, b arrow.RecordBatch, rows []int32) (arrow.Re
 	return out, nil
 }
 
-// takeColumn gathers one column (see takeRows). The result is the caller's.
+// CanTake reports whether TakeColumn gathers columns of type dt: the types vcube stores.
+func CanTake(dt arrow.DataType) bool {
+	switch dt.ID() {
+	case arrow.INT64, arrow.TIMESTAMP, arrow.FLOAT64, arrow.DECIMAL128, arrow.BOOL, arrow.STRING:
+		return true
+	}
+	return false
+}
+
+// TakeColumn gathers rows of a, in that order, into a new array (the caller's); a row number of -1 gives a
+// NULL (an outer join's missing row). Types CanTake refuses are an error.
+func TakeColumn(mem memory.Allocator, a arrow.Array, rows []int32) (arrow.Array, error) {
+	return takeColumn(mem, a, rows)
+}
+
+// takeColumn gathers one column (see takeRows and TakeColumn). The result is the caller's.
 func takeColumn(mem memory.Allocator, a arrow.Array, rows []int32) (arrow.Array, error) {
 	n := len(rows)
 	validity, nulls := takeValidity(mem, a, rows)
@@ -54,7 +69,7 @@ func takeColumn(mem memory.Allocator, a arrow.Array, rows []int32) (arrow.Array,
 		bits := out.Bytes()
 		clear(bits)
 		for i, r := range rows {
-			if a.Value(int(r)) {
+			if r >= 0 && a.Value(int(r)) {
 				bitutil.SetBit(bits, i)
 			}
 		}
@@ -78,23 +93,36 @@ func takeColumn(mem memory.Allocator, a arrow.Array, rows []int32) (arrow.Array,
 	return array.MakeFromData(data), nil
 }
 
-// takeValidity gathers a's validity bitmap; nil (no NULLs) when a has none.
+// takeValidity gathers a's validity bitmap, a row -1 NULL; nil (no NULLs) when no row taken is NULL.
 func takeValidity(mem memory.Allocator, a arrow.Array, rows []int32) (*memory.Buffer, int) {
+	absent := false // a row -1, NULL whatever a holds
 	if a.NullN() == 0 {
-		return nil, 0
+		for _, r := range rows {
+			if r < 0 {
+				absent = true
+				break
+			}
+		}
+		if !absent {
+			return nil, 0
+		}
 	}
-	src, off := a.NullBitmapBytes(), a.Data().Offset()
+	var src []byte
+	off := a.Data().Offset()
+	if a.NullN() > 0 {
+		src = a.NullBitmapBytes()
+	}
 	buf := memory.NewResizableBuffer(mem)
 	buf.Resize(int(bitutil.BytesForBits(int64(len(rows)))))
 	bits := buf.Bytes()
 	clear(bits)
 	nulls := 0
 	for i, r := range rows {
-		if bitutil.BitIsSet(src, off+int(r)) {
-			bitutil.SetBit(bits, i)
-		} else {
+		if r < 0 || src != nil && bitutil.BitIsNotSet(src, off+int(r)) {
 			nulls++
+			continue
 		}
+		bitutil.SetBit(bits, i)
 	}
 	return buf, nulls
 }
@@ -106,6 +134,10 @@ func takeFixed[T int64 | float64 | arrow.Timestamp | decimal128.Num](mem memory.
 	buf.Resize(len(rows) * int(unsafe.Sizeof(zero)))
 	dst := cast(buf.Bytes())[:len(rows)]
 	for i, r := range rows {
+		if r < 0 {
+			dst[i] = zero // under a NULL
+			continue
+		}
 		dst[i] = src[r]
 	}
 	return buf
@@ -122,14 +154,18 @@ func takeStrings(mem memory.Allocator, a *array.String, rows []int32) (offsets, 
 	total := int32(0)
 	for i, r := range rows {
 		off[i] = total
-		total += srcOff[r+1] - srcOff[r]
+		if r >= 0 {
+			total += srcOff[r+1] - srcOff[r]
+		}
 	}
 	off[len(rows)] = total
 	data = memory.NewResizableBuffer(mem)
 	data.Resize(int(total))
 	dst := data.Bytes()
 	for i, r := range rows {
-		copy(dst[off[i]:off[i+1]], srcData[srcOff[r]-base:srcOff[r+1]-base])
+		if r >= 0 {
+			copy(dst[off[i]:off[i+1]], srcData[srcOff[r]-base:srcOff[r+1]-base])
+		}
 	}
 	return offsets, data
 }
