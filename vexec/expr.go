@@ -138,6 +138,10 @@ func (c *computeEval) eval(ec *evalCtx, b arrow.RecordBatch) (arrow.Array, error
 	}
 	out, err := compute.CallFunction(ec.ctx, c.fn, nil, ds...)
 	if err != nil {
+		if cause := ec.ctx.Err(); cause != nil {
+			// The kernel stopped because the query did: its error is the interruption, not an overflow.
+			return nil, sqlerr.Interrupted(cause)
+		}
 		return nil, c.mapError(err)
 	}
 	defer out.Release()

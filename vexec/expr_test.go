@@ -7,9 +7,11 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/apache/arrow-go/v18/arrow/array"
+	"github.com/stretchr/testify/require"
 	"vitess.io/vitess/go/mysql/sqlerror"
 
 	"github.com/vcubedb/vcube/internal/sqlerr"
@@ -195,6 +197,27 @@ func TestArithBigintOverflow(t *testing.T) {
 		{name: "MIN % -1", e: call("%", bigint, x, y), want: strs("0, 0, NULL")},
 		{name: "literals MIN - 1", e: call("-", bigint, i64(math.MinInt64), i64(1)), err: outOfRange},
 	})
+}
+
+// TestArithInterrupted: an arithmetic kernel that stops because its query was cancelled or timed out reports
+// the interruption (1317, 3024), not an overflow.
+func TestArithInterrupted(t *testing.T) {
+	mem := newCheckedMem()
+	defer assertNoLeaks(t, mem)
+	x := buildArray(t, mem, bigint, []any{int64(1), int64(2), nil})
+	defer x.Release()
+	b := array.NewRecordBatch(arrow.NewSchema([]arrow.Field{{Name: "x", Type: bigint.Arrow(), Nullable: true}}, nil), []arrow.Array{x}, 3)
+	defer b.Release()
+	ev, err := compile(call("+", bigint, colRef(0, bigint), colRef(0, bigint)))
+	require.NoError(t, err)
+	cancelled, cancel := context.WithCancel(context.Background())
+	cancel()
+	expired, stop := context.WithDeadline(context.Background(), time.Unix(0, 0))
+	defer stop()
+	for ctx, code := range map[context.Context]sqlerror.ErrorCode{cancelled: sqlerr.QueryInterrupted, expired: sqlerr.QueryTimeout} {
+		_, err := ev.eval(newEvalCtx(ctx, mem), b)
+		requireErrNum(t, err, code)
+	}
 }
 
 func TestArithDouble(t *testing.T) {
