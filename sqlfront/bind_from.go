@@ -26,6 +26,11 @@ type source struct {
 	// before it. Either becomes on (see mergeCommonColumns).
 	using   []string
 	natural bool
+	// joinCols are the scope columns this item's join keys use (the first item's: those of the second item's
+	// join), which its read prefers an index sorted on; order is the order its read arrives in, nil for none
+	// (join_order.go).
+	joinCols []int
+	order    *joinOrder
 }
 
 // bindFrom reads FROM into sources and the scope queries resolve names against. One stored table keeps the
@@ -447,9 +452,27 @@ func (b *selectBinder) joinPlan(below []planner.Expr, where planner.Expr) (plann
 	for _, e := range below {
 		collectColumns(e, used)
 	}
+	// The columns each item's join keys use (as take below finds them), for the choice of its index.
+	for i := 1; i < len(b.sources); i++ {
+		conds := slices.Clone(ons[i])
+		for _, c := range pool {
+			if c.at == i && !c.local && !c.filter && b.sources[i].join == planner.InnerJoin {
+				conds = append(conds, c.e)
+			}
+		}
+		for _, c := range conds {
+			if l, r, ok := b.joinKey(c, i); ok {
+				b.sources[i].joinCols = append(b.sources[i].joinCols, r)
+				if i == 1 {
+					b.sources[0].joinCols = append(b.sources[0].joinCols, l)
+				}
+			}
+		}
+	}
 
 	remap := map[int]int{}
 	var node planner.Node
+	var order *joinOrder // the order node's rows arrive in, nil for none
 	width := 0
 	for i, src := range b.sources {
 		// Conditions on this item alone, read with it: pool conditions that may move down to it, and the ON
@@ -476,13 +499,15 @@ func (b *selectBinder) joinPlan(below []planner.Expr, where planner.Expr) (plann
 			remap[c] = width + p
 		}
 		if node == nil {
-			node, width = plan, len(plan.Fields())
+			node, width, order = plan, len(plan.Fields()), src.order
 			continue
 		}
 		join := &planner.HashJoin{Left: node, Right: plan, Type: src.join}
 		var residual, after []planner.Expr
+		var pairs [][2]int // the key columns, in the scope
 		take := func(c planner.Expr, outer bool) {
 			if l, r, ok := b.joinKey(c, i); ok {
+				pairs = append(pairs, [2]int{l, r})
 				join.LeftKeys = append(join.LeftKeys, remap[l])
 				join.RightKeys = append(join.RightKeys, remap[r]-width)
 				join.On = append(join.On, b.qualified(l)+" = "+b.qualified(r))
@@ -513,6 +538,14 @@ func (b *selectBinder) joinPlan(below []planner.Expr, where planner.Expr) (plann
 		if len(residual) > 0 {
 			join.Residual = remapColumns(andAll(residual), remap)
 		}
+		if merged, out := b.mergeJoin(join, i, pairs, order, remap, width); merged != nil {
+			node, width, order = merged, width+len(plan.Fields()), out
+			if len(after) > 0 {
+				node = &planner.Filter{Input: node, Predicate: remapColumns(andAll(after), remap)}
+			}
+			continue
+		}
+		order = nil // a HashJoin's rows come in no order
 		// The hash table holds the smaller input: the right one unless the left is estimated smaller (an inner
 		// join only: an outer join streams the input whose rows without a match it keeps, the right for a RIGHT
 		// JOIN).
@@ -588,6 +621,9 @@ func (b *selectBinder) sourcePlan(src *source, used map[int]bool, local []planne
 	if src.table != nil {
 		child := &selectBinder{ctx: b.ctx, engine: b.engine, sess: b.sess, snap: b.snap, table: *src.table,
 			scope: singleScope(src.rel.schema, src.rel.table, src.rel.alias, src.fields)}
+		for _, c := range src.joinCols {
+			child.joinCols = append(child.joinCols, c-src.rel.start)
+		}
 		var exprs []planner.Expr
 		for c := range used {
 			if c >= src.rel.start && c < src.rel.end {
@@ -599,6 +635,7 @@ func (b *selectBinder) sourcePlan(src *source, used map[int]bool, local []planne
 		}
 		scan, scanPos := child.scan(exprs, scanRanges(localPred), nil)
 		node = scan
+		src.order = readOrder(src, child, scan, localPred)
 		if localPred != nil {
 			node = &planner.Filter{Input: node, Predicate: remapColumns(localPred, scanPos)}
 		}
@@ -641,6 +678,8 @@ func estimateRows(n planner.Node) int64 {
 	case *planner.Aggregate:
 		return estimateRows(n.Input)/10 + 1
 	case *planner.HashJoin:
+		return max(estimateRows(n.Left), estimateRows(n.Right))
+	case *planner.MergeJoin:
 		return max(estimateRows(n.Left), estimateRows(n.Right))
 	case *planner.GlobalLimit:
 		return min(n.N, estimateRows(n.Input))

@@ -34,6 +34,9 @@ type selectBinder struct {
 	sources []*source      // the FROM items of a join
 	// filterCols are the table columns WHERE reads, which an aggregate index must have among its key columns.
 	filterCols map[int]bool
+	// joinCols are the table columns a join's keys use when this binder reads one item of a join: an index whose
+	// key starts with them lets a MergeJoin read it in order (join_order.go).
+	joinCols []int
 }
 
 // selectItem is one visible column of the select list.
@@ -169,6 +172,7 @@ func (b *selectBinder) bind(sel *sqlparser.Select) (planner.Node, error) {
 		node, remap = b.scan(below, ranges, agg)
 	}
 	scan, _ := node.(*planner.Scan) // a table read whose chunks may be aggregated one by one
+	var topk *planner.AggregateTopK
 	if where != nil {
 		node = &planner.Filter{Input: node, Predicate: remapColumns(where, remap)}
 	}
@@ -187,6 +191,9 @@ func (b *selectBinder) bind(sel *sqlparser.Select) (planner.Node, error) {
 		}
 		node = b.aggregateStages(a, scan, agg.groups, ranges)
 		remap = nil
+		if topk = b.aggregateTopK(node, scan, sel, agg, items, hidden, keys, having, ranges); topk != nil {
+			node = topk // it emits the groups ORDER BY and LIMIT want: no Sort (topk.go)
+		}
 	}
 	if having != nil {
 		node = &planner.Filter{Input: node, Predicate: remapColumns(having, remap)}
@@ -254,6 +261,8 @@ func (b *selectBinder) bind(sel *sqlparser.Select) (planner.Node, error) {
 		node = &planner.TailLimit{Input: node, N: offset + count}
 		note(b.ctx, "order", "ORDER BY is the reverse of %s, which is MySQL's descending order, NULLs last: TailLimit keeps the last %d row(s) and emits them reversed, no Sort",
 			order.source, offset+count)
+	case topk != nil:
+		// AggregateTopK emits the groups in ORDER BY's order.
 	case len(keys) > 0:
 		node = &planner.Sort{Input: node, Keys: keys}
 		switch {
@@ -514,6 +523,7 @@ func (b *selectBinder) chooseIndex(used map[int]bool, ranges []planner.ColumnRan
 		aggregate bool
 		inplace   bool
 		prefix    int
+		joined    bool // its key starts with the join columns
 		rows      int64
 	}
 	rowsOf := map[uint64]int64{}
@@ -534,6 +544,7 @@ func (b *selectBinder) chooseIndex(used map[int]bool, ranges []planner.ColumnRan
 		}
 		c.inplace = agg != nil && len(agg.groups) > 0 && b.sortedOnGroups(ix, agg.groups, ranges)
 		c.prefix = constrainedPrefix(b.scope, ix, ranges)
+		c.joined = b.indexLeadsWith(ix, b.joinCols, ranges)
 		better := best == nil
 		if !better {
 			switch {
@@ -543,6 +554,8 @@ func (b *selectBinder) chooseIndex(used map[int]bool, ranges []planner.ColumnRan
 				better = c.inplace
 			case c.prefix != best.prefix:
 				better = c.prefix > best.prefix
+			case c.joined != best.joined:
+				better = c.joined
 			default:
 				better = c.rows < best.rows
 			}
@@ -564,6 +577,8 @@ func (b *selectBinder) chooseIndex(used map[int]bool, ranges []planner.ColumnRan
 		why = "its order lets the aggregate run Inplace"
 	case best.prefix > 0:
 		why = fmt.Sprintf("the filters constrain the first %d column(s) of its key", best.prefix)
+	case best.joined && len(b.table.Indexes) > 1:
+		why = "its key starts with the join's columns, so a merge join can read it in order"
 	case len(b.table.Indexes) > 1:
 		why = fmt.Sprintf("no index serves better; it has the fewest rows (%d)", best.rows)
 	}

@@ -63,6 +63,11 @@ func cancelPlans(tt *testTable) map[string]func() planner.Node {
 		"merge sort": func() planner.Node {
 			return &planner.MergeSort{Input: tt.scan(), Keys: []planner.SortKey{mysqlKey(cK, false)}, Parallel: 2}
 		},
+		// Its inputs run under a context of their own: enough groups (all of them wanted) that it checks often.
+		"aggregate top-k": func() planner.Node {
+			return topKPlan(tt, topKSpec{groupBy: []int{cI}, aggs: []*planner.AggCall{aggCall("sum", factRef(cF)), aggCall("count", nil)},
+				desc: true, limit: 1000})
+		},
 		"tail limit over merge sort": func() planner.Node {
 			return &planner.TailLimit{Input: &planner.MergeSort{Input: tt.scan(), Keys: []planner.SortKey{mysqlKey(cK, false)}, Parallel: 2}, N: 50}
 		},

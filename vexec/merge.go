@@ -240,5 +240,6 @@ func (s *Stats) add(o *Stats, ids []int) {
 		a.Files += b.Files
 		a.RowGroups += b.RowGroups
 		a.RowGroupsPruned += b.RowGroupsPruned
+		a.RunRows = max(a.RunRows, b.RunRows)
 	}
 }

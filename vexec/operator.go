@@ -49,6 +49,11 @@ type NodeStats struct {
 	Files           int64         // scans only: data files read
 	RowGroups       int64         // scans only: row groups read
 	RowGroupsPruned int64         // scans only: row groups skipped by their statistics
+	RunRows         int64         // merge joins only: the most right rows of one key held at once
+	// AggregateTopK only: the groups its inputs produced, and how many of them it read before the top k was
+	// certain (the rest the threshold let it skip).
+	InputRows     int64
+	InputRowsRead int64
 }
 
 // Stats holds the figures of every node of one execution, indexed by node ID.
@@ -91,6 +96,14 @@ func build(n planner.Node, cfg Config, stats *Stats) (Operator, error) {
 		}
 		return &instrumented{op: op, stats: &stats.Nodes[ms.ID()], name: ms.Explain(), mem: cfg.Mem}, nil
 	}
+	if tk, ok := n.(*planner.AggregateTopK); ok {
+		// Like a MergeSort, AggregateTopK builds its subtree once per part, when it runs.
+		op, err := newAggregateTopKOp(tk, cfg, stats)
+		if err != nil {
+			return nil, err
+		}
+		return &instrumented{op: op, stats: &stats.Nodes[tk.ID()], name: tk.Explain(), mem: cfg.Mem}, nil
+	}
 	if lr, ok := n.(*planner.LastRowByUniqueKey); ok {
 		// The merge reads the scan's files itself: the Scan below it is its description, not an operator.
 		scan := &scanOp{node: lr.Input, cfg: cfg, stats: &stats.Nodes[lr.Input.ID()], unique: lr, chunks: lr.Input.Chunks}
@@ -132,6 +145,8 @@ func build(n planner.Node, cfg Config, stats *Stats) (Operator, error) {
 		op = &sortOp{node: n, input: children[0], cfg: cfg}
 	case *planner.HashJoin:
 		op, err = newHashJoinOp(n, children[0], children[1], cfg)
+	case *planner.MergeJoin:
+		op, err = newMergeJoinOp(n, children[0], children[1], cfg, st)
 	case *planner.Union:
 		op = &unionOp{inputs: children}
 	case *planner.GlobalLimit:
@@ -240,6 +255,12 @@ func (s *Stats) Annotate(n planner.Node) string {
 		out += fmt.Sprintf(" bytes=%d files=%d/%d row_groups=%d/%d", st.BytesRead, st.Files, int64(len(sc.Chunks)+sc.ChunksPruned),
 			st.RowGroups, st.RowGroups+st.RowGroupsPruned)
 	}
+	if _, ok := n.(*planner.MergeJoin); ok {
+		out += fmt.Sprintf(" max_run=%d", st.RunRows)
+	}
+	if _, ok := n.(*planner.AggregateTopK); ok {
+		out += fmt.Sprintf(" input_rows=%d read=%d skipped=%d", st.InputRows, st.InputRowsRead, st.InputRows-st.InputRowsRead)
+	}
 	return out + "]"
 }
 
@@ -257,6 +278,14 @@ func (s *Stats) Figures(n planner.Node) map[string]any {
 		out["files_total"] = int64(len(sc.Chunks) + sc.ChunksPruned)
 		out["row_groups"] = st.RowGroups
 		out["row_groups_pruned"] = st.RowGroupsPruned
+	}
+	if _, ok := n.(*planner.MergeJoin); ok {
+		out["max_run_rows"] = st.RunRows
+	}
+	if _, ok := n.(*planner.AggregateTopK); ok {
+		out["input_rows"] = st.InputRows
+		out["input_rows_read"] = st.InputRowsRead
+		out["input_rows_skipped"] = st.InputRows - st.InputRowsRead
 	}
 	return out
 }
