@@ -14,9 +14,9 @@ import (
 
 // groupTable maps group keys to dense group IDs (0, 1, 2, ... in order of first appearance) and keeps each
 // group's key values for the output. One BIGINT key, the common rollup case, uses a map of int64. Any other key
-// list is coded column by column: each column's values are numbered by a
-// keyCoder in a typed loop, then the numbers are paired off, the first column's with the second's, that pair's
-// with the third's, each pair numbered through a map of uint64, and the last numbers lead to the groups.
+// list is coded column by column: each column's values are numbered by a keyCoder in a typed loop, then the
+// numbers are paired off, the first column's with the second's, that pair's with the third's, each pair
+// numbered by a pairTable, and the last numbers lead to the groups (through final, a slice).
 type groupTable struct {
 	types    []arrow.DataType
 	builders []array.Builder
