@@ -85,6 +85,10 @@ func (b *selectBinder) aggregateTopK(node planner.Node, scan *planner.Scan, sel 
 		return no("%d chunk(s) to read: one aggregate, whose groups a Sort with a limit orders", len(scan.Chunks))
 	case partial == nil:
 		return no("the aggregates run in one stage, with no per-chunk groups to merge")
+	case partial.Strategy == planner.Inplace:
+		// Measured by vcube bench (q5, q7): sorting each chunk's groups by the aggregate cost 3x what merging
+		// them in key order and sorting the merged groups with a limit costs.
+		return no("the partial aggregates run Inplace: their groups merge in key order (MergeSort) at less cost than sorting each chunk's groups by %s", call.String())
 	}
 	tk := &planner.AggregateTopK{
 		Input: partial, GroupBy: final.GroupBy, Names: final.Names, Aggs: final.Aggs,
