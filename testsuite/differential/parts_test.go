@@ -282,3 +282,101 @@ func TestCompareMatchesNearlyEqualDoubles(t *testing.T) {
 	v, _ = Compare(vc, mdb, false)
 	assert.Equal(t, ResultsDiffer, v)
 }
+
+func TestGeneratorWritesUnionsAndDerivedTables(t *testing.T) {
+	g := NewGenerator(Generate(), 11)
+	seen := map[string]int{}
+	for range 1000 {
+		q := g.Query()
+		sql := q.SQL()
+		require.True(t, q.wellFormed(), sql)
+		for _, u := range q.Union {
+			seen["union"]++
+			assert.Len(t, u.Items, len(q.Items), "every select of a UNION has as many items: %s", sql)
+			for i, e := range u.Items {
+				assert.Equal(t, q.Items[i].T, e.T, "of the same types: %s", sql)
+			}
+			assert.Empty(t, u.Order, sql)
+			assert.Equal(t, -1, u.Limit, "a select of a UNION has no LIMIT of its own: %s", sql)
+		}
+		if d := q.Derived; d != nil {
+			seen["derived"]++
+			assert.Len(t, d.Names, len(d.Items), "a derived table's items are named: %s", sql)
+			if d.Limit >= 0 {
+				assert.Len(t, d.Order, len(d.Items), "its LIMIT cuts a total order: %s", sql)
+			}
+			if len(d.GroupBy) > 0 {
+				seen["grouped derived"]++
+			}
+			for _, k := range q.GroupBy {
+				assert.False(t, mixesDerived(k), "no key naming d and another table: %s", sql)
+			}
+		}
+		for _, e := range q.Items {
+			if strings.Contains(e.SQL, "(SELECT ") {
+				seen["scalar subquery item"]++
+			}
+		}
+		for _, s := range []string{"CONVERT_TZ(", "'Europe/Paris'", "AS DATETIME)", "AS DATETIME(6))", "AS DECIMAL(", "AS SIGNED)", "AS DOUBLE)", "AS CHAR)", "NOT IN (SELECT "} {
+			if strings.Contains(sql, s) {
+				seen[s]++
+			}
+		}
+		assert.NotContains(t, sql, "AS CHAR(", "vcube does not cut CHAR(n) yet: %s", sql)
+	}
+	for _, s := range []string{"union", "derived", "grouped derived", "scalar subquery item", "CONVERT_TZ(", "'Europe/Paris'", "AS DATETIME)",
+		"AS DATETIME(6))", "AS DECIMAL(", "AS SIGNED)", "AS DOUBLE)", "AS CHAR)", "NOT IN (SELECT "} {
+		assert.Positive(t, seen[s], "the generator writes %s", s)
+	}
+
+	g = NewGenerator(Generate(), 11, "named-time-zones", "derived-held-digits")
+	for range 1000 {
+		q := g.Query()
+		sql := q.SQL()
+		for _, z := range tzNames {
+			assert.NotContains(t, sql, "'"+z+"'", "offsets only: %s", sql)
+		}
+		if d := q.Derived; d != nil && (len(d.GroupBy) > 0 || d.Distinct || d.Limit >= 0) {
+			for _, e := range d.Items {
+				assert.False(t, heldDigits(e) && !strings.HasPrefix(e.SQL, "ROUND("), "a materialized derived table's DECIMALs are rounded: %s", sql)
+			}
+		}
+	}
+}
+
+func TestCandidatesShrinkUnionsAndDerivedTables(t *testing.T) {
+	col := func(s string, ty Type) *Expr { return &Expr{SQL: s, T: ty} }
+	u := &Query{From: "products", Alias: "p", Limit: -1, Items: []*Expr{col("p.product_id", TInt), col("p.name", TText)},
+		Where: []*Expr{col("(p.cost > 1)", TBool)}}
+	q := &Query{From: "facts", Alias: "f", Limit: 2, Items: []*Expr{col("f.qty", TInt), col("f.note", TText)},
+		Union: []*Query{u}, UnionAll: []bool{true}, Order: []OrderKey{{Pos: 2}, {Pos: 1, Desc: true}}}
+	assert.Equal(t, "SELECT f.qty, f.note FROM facts f UNION ALL SELECT p.product_id, p.name FROM products p WHERE (p.cost > 1) ORDER BY 2, 1 DESC LIMIT 2", q.SQL())
+	var sqls []string
+	for _, c := range candidates(q) {
+		require.True(t, c.wellFormed(), c.SQL())
+		sqls = append(sqls, c.SQL())
+	}
+	assert.Contains(t, sqls, "SELECT f.qty, f.note FROM facts f ORDER BY 2, 1 DESC LIMIT 2", "a select dropped")
+	assert.Contains(t, sqls, "SELECT p.product_id, p.name FROM products p WHERE (p.cost > 1) ORDER BY 2, 1 DESC LIMIT 2", "the first select dropped")
+	assert.Contains(t, sqls, "SELECT f.note FROM facts f UNION ALL SELECT p.name FROM products p WHERE (p.cost > 1) ORDER BY 1 LIMIT 2", "an item dropped from every select")
+	assert.Contains(t, sqls, "SELECT f.qty, f.note FROM facts f UNION ALL SELECT p.product_id, p.name FROM products p ORDER BY 2, 1 DESC LIMIT 2", "a select shrunk")
+	assert.Equal(t, "SELECT f.qty, f.note FROM facts f UNION ALL SELECT p.product_id, p.name FROM products p WHERE (p.cost > 1) ORDER BY 2, 1 DESC LIMIT 2", q.SQL(), "q itself is left alone")
+
+	inner := &Query{From: "facts", Alias: "f", Limit: -1, Items: []*Expr{col("f.region_id", TInt), col("f.qty", TInt), col("SUM(f.amount)", TDec)},
+		Names: []string{"c1", "c2", "c3"}, GroupBy: []*Expr{col("f.region_id", TInt), col("f.qty", TInt)}}
+	q = &Query{Derived: inner, Alias: "d", Limit: -1, Items: []*Expr{col("d.c3", TDec)}, Where: []*Expr{col("(d.c1 > 2)", TBool)}}
+	assert.Equal(t, "SELECT d.c3 FROM (SELECT f.region_id AS c1, f.qty AS c2, SUM(f.amount) AS c3 FROM facts f GROUP BY f.region_id, f.qty) AS d WHERE (d.c1 > 2)", q.SQL())
+	sqls = nil
+	for _, c := range candidates(q) {
+		sqls = append(sqls, c.SQL())
+	}
+	assert.Contains(t, sqls, "SELECT d.c3 FROM (SELECT f.region_id AS c1, SUM(f.amount) AS c3 FROM facts f GROUP BY f.region_id) AS d WHERE (d.c1 > 2)",
+		"a column the outer query does not name goes, with its group key")
+	assert.Contains(t, sqls, "SELECT d.c3 FROM (SELECT f.region_id AS c1, f.qty AS c2, SUM(f.amount) AS c3 FROM facts f GROUP BY f.region_id, f.qty) AS d")
+	for _, s := range sqls {
+		assert.Contains(t, s, " AS c3 ", "d.c3 stays: %s", s)
+		if strings.Contains(s, "(d.c1 > 2)") {
+			assert.Contains(t, s, " AS c1,", "d.c1 stays while the WHERE names it: %s", s)
+		}
+	}
+}

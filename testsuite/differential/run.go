@@ -161,7 +161,12 @@ func Run(ctx context.Context, cfg Config) (*Report, error) {
 			return nil, fmt.Errorf("cannot avoid %q: the generator knows how to avoid %v", a, avoidableNames())
 		}
 	}
-	g := NewGenerator(ds, cfg.Seed, cfg.Avoid...)
+	avoid := slices.Clone(cfg.Avoid)
+	if a := mdb.query(ctx, "SELECT CONVERT_TZ('2024-01-01 00:00:00', 'UTC', 'Europe/Paris')"); a.Err != nil || len(a.Rows) != 1 || a.Rows[0][0] == "NULL" {
+		logf("%s has no time zone tables loaded: CONVERT_TZ with offsets only", mdb.target)
+		avoid = append(avoid, "named-time-zones")
+	}
+	g := NewGenerator(ds, cfg.Seed, avoid...)
 	compareStart := time.Now()
 	queries := cfg.Queries
 	if cfg.SQL != "" {
@@ -265,7 +270,33 @@ func count(stats map[string]int, q *Query) {
 	if q.Limit >= 0 {
 		stats["LIMIT"]++
 	}
-	if strings.Contains(q.SQL(), "(SELECT ") {
+	sql := q.SQL()
+	if q.Derived != nil {
+		stats["derived tables"]++
+		if len(q.Derived.GroupBy) > 0 {
+			stats["grouped derived tables"]++
+		}
+	}
+	if len(q.Union) > 0 {
+		stats["UNION"]++
+		if slices.Contains(q.UnionAll, true) {
+			stats["UNION ALL"]++
+		}
+	}
+	subqueries := strings.Count(sql, "(SELECT ")
+	if q.Derived != nil {
+		subqueries-- // the derived table's
+	}
+	if subqueries > 0 {
 		stats["subqueries"]++
+	}
+	if slices.ContainsFunc(q.Items, func(e *Expr) bool { return strings.Contains(e.SQL, "(SELECT ") }) {
+		stats["subqueries in the select list"]++
+	}
+	if strings.Contains(sql, "CONVERT_TZ(") {
+		stats["CONVERT_TZ"]++
+	}
+	if strings.Contains(sql, "CAST(") {
+		stats["CAST"]++
 	}
 }

@@ -3,6 +3,7 @@ package differential
 import (
 	"context"
 	"fmt"
+	"regexp"
 	"slices"
 	"strings"
 	"time"
@@ -141,7 +142,9 @@ func (s *shrinker) shrinkQuery(ctx context.Context, q *Query) *Query {
 	return q
 }
 
-// candidates are the queries one step smaller than q, the largest steps first (none for a raw query).
+// candidates are the queries one step smaller than q, the largest steps first (none for a raw query). A
+// UNION loses one of its selects, or an item from all of them; its selects and a derived table shrink as
+// queries of their own do, as long as the whole stays well formed (wellFormed).
 func candidates(q *Query) []*Query {
 	var out []*Query
 	if q.Raw != "" {
@@ -149,9 +152,25 @@ func candidates(q *Query) []*Query {
 	}
 	add := func(f func(c *Query) bool) {
 		c := q.Clone()
-		if f(c) {
+		if f(c) && c.wellFormed() {
 			out = append(out, c)
 		}
+	}
+	for i := range q.Union {
+		add(func(c *Query) bool {
+			c.Union, c.UnionAll = slices.Delete(c.Union, i, i+1), slices.Delete(c.UnionAll, i, i+1)
+			return true
+		})
+	}
+	if len(q.Union) > 0 {
+		// The first select dropped: the second takes its place.
+		add(func(c *Query) bool {
+			first := c.Union[0]
+			first.Union, first.UnionAll = c.Union[1:], c.UnionAll[1:]
+			first.Order, first.Limit, first.Offset = c.Order, c.Limit, c.Offset
+			*c = *first
+			return true
+		})
 	}
 	for i := len(q.Joins) - 1; i >= 0; i-- {
 		add(func(c *Query) bool { c.Joins = slices.Delete(c.Joins, i, i+1); return true })
@@ -176,7 +195,13 @@ func candidates(q *Query) []*Query {
 	}
 	if len(q.Items) > 1 {
 		for i := range q.Items {
-			add(func(c *Query) bool { c.dropItem(i); return true })
+			add(func(c *Query) bool {
+				c.dropItem(i)
+				for _, u := range c.Union {
+					u.dropItem(i)
+				}
+				return true
+			})
 		}
 	}
 	add(func(c *Query) bool { ok := c.Distinct; c.Distinct = false; return ok })
@@ -198,12 +223,56 @@ func candidates(q *Query) []*Query {
 			add(func(c *Query) bool { return c.replace(e.SQL, sub) })
 		}
 	}
+	for i, u := range q.Union {
+		for _, uc := range candidates(u) {
+			add(func(c *Query) bool { c.Union[i] = uc; return true })
+		}
+	}
+	if q.Derived != nil {
+		for _, dc := range candidates(q.Derived) {
+			add(func(c *Query) bool { c.Derived = dc; return true })
+		}
+	}
 	return out
 }
 
-// dropItem removes select item i and its ORDER BY key, renumbering the others.
+// derivedColumn is a column of the derived table d named in a query: d.c1, d.c2...
+var derivedColumn = regexp.MustCompile(`\bd\.(c\d+)\b`)
+
+// wellFormed reports whether the selects of a UNION have as many items each, and whether the derived table
+// still has the columns the query names.
+func (q *Query) wellFormed() bool {
+	for _, u := range q.Union {
+		if len(u.Items) != len(q.Items) {
+			return false
+		}
+	}
+	if q.Derived == nil {
+		return true
+	}
+	var b strings.Builder
+	for _, es := range [][]*Expr{q.Items, q.Where, q.GroupBy, q.Having} {
+		for _, e := range es {
+			b.WriteString(e.SQL + " ")
+		}
+	}
+	for _, j := range q.Joins {
+		b.WriteString(conjunction(j.On) + " ")
+	}
+	for _, m := range derivedColumn.FindAllStringSubmatch(b.String(), -1) {
+		if !slices.Contains(q.Derived.Names, m[1]) {
+			return false
+		}
+	}
+	return true
+}
+
+// dropItem removes select item i (and its name) and its ORDER BY key, renumbering the others.
 func (q *Query) dropItem(i int) {
 	q.Items = slices.Delete(q.Items, i, i+1)
+	if i < len(q.Names) {
+		q.Names = slices.Delete(q.Names, i, i+1)
+	}
 	var order []OrderKey
 	for _, k := range q.Order {
 		switch {
