@@ -1,6 +1,7 @@
 package sqlfront
 
 import (
+	"context"
 	"math/bits"
 	"slices"
 	"strings"
@@ -287,6 +288,9 @@ func (b *selectBinder) fromItem(ate *sqlparser.AliasedTableExpr) (*source, error
 		if err != nil {
 			return nil, err
 		}
+		if materialized(b.ctx, e.Select) {
+			plan = shownDecimals(plan)
+		}
 		src := &source{rel: scopeRel{alias: alias}, plan: plan, fields: plan.Fields()}
 		if cols := ate.Columns; len(cols) > 0 {
 			if len(cols) != len(src.fields) {
@@ -325,6 +329,60 @@ func (b *selectBinder) fromItem(ate *sqlparser.AliasedTableExpr) (*source, error
 		return src, nil
 	}
 	return nil, notSupported(sqlparser.String(ate))
+}
+
+// materialized reports whether MySQL keeps a derived table's rows in a temporary table rather than merging its
+// query into the outer one: when it aggregates, groups, has DISTINCT, LIMIT or HAVING, a subquery among its
+// items, or reads no table (a UNION's rows are in one already).
+func materialized(ctx context.Context, stmt sqlparser.TableStatement) bool {
+	sel, ok := stmt.(*sqlparser.Select)
+	if !ok {
+		return true
+	}
+	if sel.Distinct || sel.Limit != nil || sel.Having != nil || sel.GroupBy != nil && len(sel.GroupBy.Exprs) > 0 || len(sel.From) == 0 {
+		return true
+	}
+	if len(sel.From) == 1 {
+		if t, ok := sel.From[0].(*sqlparser.AliasedTableExpr); ok {
+			if n, ok := t.Expr.(sqlparser.TableName); ok && n.Name.String() == "dual" && n.Qualifier.IsEmpty() {
+				return true
+			}
+		}
+	}
+	for _, item := range sel.GetColumns() {
+		ae, ok := item.(*sqlparser.AliasedExpr)
+		if !ok {
+			continue
+		}
+		if containsAggregation(ctx, ae.Expr) || hasSubquery(ae.Expr) {
+			return true
+		}
+	}
+	return false
+}
+
+func hasSubquery(e sqlparser.Expr) bool {
+	found := false
+	_ = sqlparser.Walk(func(n sqlparser.SQLNode) (bool, error) {
+		if _, ok := n.(*sqlparser.Subquery); ok {
+			found = true
+		}
+		return !found, nil
+	}, e)
+	return found
+}
+
+// shownDecimals rounds the DECIMAL columns of a derived table MySQL materializes to the digits they show, as
+// the temporary table's columns keep them: AVG(x) that holds 1636420.833333333 and shows 1636420.8333 is
+// 1636420.8333 to the outer query.
+func shownDecimals(plan planner.Node) planner.Node {
+	fields := slices.Clone(plan.Fields())
+	scales := make([]int, len(fields))
+	for i := range fields {
+		fields[i].Type = fields[i].Type.Shown()
+		scales[i] = -1
+	}
+	return conform(plan, fields, scales)
 }
 
 // conjuncts splits a predicate on its ANDs.

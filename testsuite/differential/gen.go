@@ -221,8 +221,6 @@ type Generator struct {
 // NULL there), and Run sets it itself then.
 var Avoidable = map[string]string{
 	"named-time-zones": "CONVERT_TZ with zone names (offsets only)",
-	// testsuite/sql/regressions/derived_held_digits.slt
-	"derived-held-digits": "quotients and AVG in the items of a derived table MySQL materializes (rounded to 2 digits)",
 	// testsuite/sql/regressions/quotient_in_list.slt
 	"quotient-comparisons": "quotients and AVG compared with a list of values (IN) or a range (BETWEEN)",
 }
@@ -360,15 +358,6 @@ func (g *Generator) derivedQuery() *Query {
 	g.narrow = false
 	if g.chance(0.3) {
 		g.order(inner)
-	}
-	if g.avoid["derived-held-digits"] && (inner.Distinct || inner.Limit >= 0 || len(inner.GroupBy) > 0 ||
-		slices.ContainsFunc(inner.Items, func(e *Expr) bool { return e.Agg || strings.Contains(e.SQL, "(SELECT ") })) {
-		// MySQL materializes this derived table: its DECIMALs keep their shown digits only.
-		for i, e := range inner.Items {
-			if heldDigits(e) {
-				inner.Items[i] = raw(TDec, fmt.Sprintf("ROUND(%s, 2)", e.SQL), e)
-			}
-		}
 	}
 	q := &Query{Limit: -1, Derived: inner, Alias: "d"}
 	g.cols = nil
