@@ -118,7 +118,13 @@ func (h *inplaceAggregateOp) update(b arrow.RecordBatch) error {
 	}
 	h.prevKeys, h.prevRow = keys, n-1
 	h.runs = groupRuns{bounds: bounds, first: first}
-	if err := h.updateAccs(h.ec, b, nil, h.held, &h.runs); err != nil {
+	if h.shortRuns {
+		// Runs of a few rows: a call per run would cost more than the accumulators' row loops.
+		err = h.updateAccs(h.ec, b, h.runs.ids(&h.runIDs), h.held, nil)
+	} else {
+		err = h.updateAccs(h.ec, b, nil, h.held, &h.runs)
+	}
+	if err != nil {
 		return err
 	}
 	if done := h.held - 1; done >= h.cfg.BatchSize {
