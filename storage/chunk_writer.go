@@ -128,6 +128,9 @@ func (s *Store) encode(f *os.File, cols []Column, batches []arrow.RecordBatch) e
 		parquet.PageBufferSize(s.conf.pageBytes),
 		parquet.DictionaryMaxBytes(s.conf.dictionaryBytes),
 		parquet.CreatedBy("vcube", "", ""),
+		// Bounds go into the column index and the column chunk's statistics, which pruning reads; statistics in
+		// every page header would compute them a second time for no reader.
+		parquet.DataPageStatistics(false),
 	}
 	w := parquet.NewWriter(f, opts...)
 	leaves, err := leafIndexes(schema, cols, "the new chunk")
@@ -191,72 +194,75 @@ func (e *columnEncoder) write(w *parquet.ColumnWriter, arr arrow.Array, off, n i
 
 // fill converts rows [start, end) of arr into e.values.
 func (e *columnEncoder) fill(arr arrow.Array, start, end int) error {
-	e.values = e.values[:0]
-	null := parquet.NullValue().Level(0, 0, e.leaf)
+	n := end - start
+	if cap(e.values) < n {
+		e.values = make([]parquet.Value, n)
+	}
+	out := e.values[:n]
+	e.values = out
 	switch a := arr.(type) {
 	case *array.Int64:
 		for i, v := range a.Int64Values()[start:end] {
-			e.push(a.IsNull(start+i), null, parquet.Int64Value(v))
+			out[i] = parquet.Int64Value(v)
 		}
 	case *array.Timestamp:
 		for i, v := range a.TimestampValues()[start:end] {
-			e.push(a.IsNull(start+i), null, parquet.Int64Value(int64(v)))
+			out[i] = parquet.Int64Value(int64(v))
 		}
 	case *array.Float64:
 		for i, v := range a.Float64Values()[start:end] {
-			e.push(a.IsNull(start+i), null, parquet.DoubleValue(v))
+			out[i] = parquet.DoubleValue(v)
 		}
 	case *array.Boolean:
-		for i := start; i < end; i++ {
-			e.push(a.IsNull(i), null, parquet.BooleanValue(a.Value(i)))
+		for i := range out {
+			out[i] = parquet.BooleanValue(a.Value(start + i))
 		}
 	case *array.String:
-		offsets := a.ValueOffsets()
+		offsets := a.ValueOffsets()[start : end+1]
 		data := a.ValueBytes()
-		base := offsets[0]
-		for i := start; i < end; i++ {
+		base := a.ValueOffsets()[0]
+		for i := range out {
 			// Slicing the Arrow buffer avoids a copy per value; the column writer copies the bytes it keeps.
-			e.push(a.IsNull(i), null, parquet.ByteArrayValue(data[offsets[i]-base:offsets[i+1]-base]))
+			out[i] = parquet.ByteArrayValue(data[offsets[i]-base : offsets[i+1]-base])
 		}
 	case *array.Decimal128:
 		vals := a.Values()[start:end]
 		if e.typ.Precision <= maxInt64DecimalPrecision {
 			for i, v := range vals {
-				if a.IsNull(start + i) {
-					e.values = append(e.values, null)
-					continue
-				}
 				lo, hi := v.LowBits(), v.HighBits()
-				if hi != int64(lo)>>63 {
+				if hi != int64(lo)>>63 && a.IsValid(start+i) {
 					return fmt.Errorf("decimal value %s does not fit %s", v.ToString(int32(e.typ.Scale)), e.typ)
 				}
-				e.values = append(e.values, parquet.Int64Value(int64(lo)).Level(0, 1, e.leaf))
+				out[i] = parquet.Int64Value(int64(lo))
 			}
 			break
 		}
-		if need := 16 * len(vals); cap(e.fixed) < need {
+		if need := 16 * n; cap(e.fixed) < need {
 			e.fixed = make([]byte, need)
 		}
 		for i, v := range vals {
-			if a.IsNull(start + i) {
-				e.values = append(e.values, null)
-				continue
-			}
 			b := e.fixed[16*i : 16*i+16 : 16*i+16]
 			binary.BigEndian.PutUint64(b[:8], uint64(v.HighBits()))
 			binary.BigEndian.PutUint64(b[8:], v.LowBits())
-			e.values = append(e.values, parquet.FixedLenByteArrayValue(b).Level(0, 1, e.leaf))
+			out[i] = parquet.FixedLenByteArrayValue(b)
 		}
 	default:
 		return fmt.Errorf("cannot store Arrow type %s", arr.DataType())
 	}
-	return nil
-}
-
-func (e *columnEncoder) push(isNull bool, null, v parquet.Value) {
-	if isNull {
-		e.values = append(e.values, null)
-		return
+	// Definition levels: 1 for a value, 0 for a NULL (whatever its slot held).
+	if arr.NullN() == 0 {
+		for i := range out {
+			out[i] = out[i].Level(0, 1, e.leaf)
+		}
+		return nil
 	}
-	e.values = append(e.values, v.Level(0, 1, e.leaf))
+	null := parquet.NullValue().Level(0, 0, e.leaf)
+	for i := range out {
+		if arr.IsNull(start + i) {
+			out[i] = null
+		} else {
+			out[i] = out[i].Level(0, 1, e.leaf)
+		}
+	}
+	return nil
 }

@@ -4,7 +4,6 @@ import (
 	"cmp"
 	"context"
 	"fmt"
-	"slices"
 	"strings"
 
 	"github.com/apache/arrow-go/v18/arrow"
@@ -72,87 +71,6 @@ func BuildIndexRows(ctx context.Context, mem memory.Allocator, b arrow.RecordBat
 	}
 	defer sorted.Release()
 	return rollup(mem, sorted, keyPos, layout)
-}
-
-// sortedOrder returns the row numbers of b in key order (NULLs first), for Take. It is an
-// unstable pattern-defeating quicksort over one typed comparator per key column: index rows with equal keys have
-// no order to keep. Replacing arrow-go's stable multi-key sort with it took BenchmarkImportCSV (default index)
-// from about 430K to 600K rows/s.
-func sortedOrder(b arrow.RecordBatch, keyPos []int) []int32 {
-	n := int(b.NumRows())
-	order := make([]int32, n)
-	for i := range order {
-		order[i] = int32(i)
-	}
-	cmps := make([]func(i, j int32) int, len(keyPos))
-	for k, p := range keyPos {
-		cmps[k] = rowComparator(b.Column(p))
-		if s, ok := b.Column(p).(*array.String); ok {
-			if ranks := stringRanks(s); ranks != nil {
-				cmps[k] = func(i, j int32) int { return cmp.Compare(ranks[i], ranks[j]) }
-			}
-		}
-	}
-	if len(cmps) == 1 {
-		slices.SortFunc(order, cmps[0])
-	} else {
-		slices.SortFunc(order, func(i, j int32) int {
-			for _, c := range cmps {
-				if r := c(i, j); r != 0 {
-					return r
-				}
-			}
-			return 0
-		})
-	}
-	return order
-}
-
-// stringRanks returns, for each row of a, the rank of its value among a's distinct values in byte order (NULL
-// ranks first, at -1), so that a sort compares integers instead of strings: an index's text key columns
-// (categories, names) repeat few values. It gives up, returning nil, when the values are mostly distinct, where
-// ranking costs more than it saves.
-func stringRanks(a *array.String) []int32 {
-	n := a.Len()
-	limit := max(n/4, 1024)
-	codes := make(map[string]int32)
-	ranks := make([]int32, n)
-	for i := range n {
-		if a.IsNull(i) {
-			ranks[i] = -1
-			continue
-		}
-		v := a.Value(i)
-		c, ok := codes[v]
-		if !ok {
-			if len(codes) == limit {
-				return nil
-			}
-			c = int32(len(codes))
-			codes[v] = c
-		}
-		ranks[i] = c
-	}
-	// Codes are in first-seen order: map them to byte order.
-	distinct := make([]string, len(codes))
-	for v, c := range codes {
-		distinct[c] = v
-	}
-	byValue := make([]int32, len(distinct))
-	for i := range byValue {
-		byValue[i] = int32(i)
-	}
-	slices.SortFunc(byValue, func(x, y int32) int { return strings.Compare(distinct[x], distinct[y]) })
-	rankOf := make([]int32, len(distinct))
-	for r, c := range byValue {
-		rankOf[c] = int32(r)
-	}
-	for i, c := range ranks {
-		if c >= 0 {
-			ranks[i] = rankOf[c]
-		}
-	}
-	return ranks
 }
 
 // lastRows keeps, of each run of equal unique keys (the columns prefix) in the sorted row numbers order, the row

@@ -1,8 +1,9 @@
 package storage
 
 import (
+	"bytes"
+	"encoding/binary"
 	"math"
-	"strings"
 
 	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/apache/arrow-go/v18/arrow/array"
@@ -39,48 +40,134 @@ func bounds(batches []arrow.RecordBatch, ncols int) (mins, maxs []any) {
 	return mins, maxs
 }
 
-// arrayBounds is the smallest and largest non-NULL value of one array (NaN is left out: it orders nowhere).
+// arrayBounds is the smallest and largest non-NULL value of one array (NaN is left out: it orders nowhere). It
+// runs once per written file over every column, so it loops over the typed values directly.
 func arrayBounds(a arrow.Array) (lo, hi any) {
-	valid := a.IsValid
 	switch a := a.(type) {
 	case *array.Int64:
-		return boundsOf(a.Len(), valid, a.Value, cmpLess[int64])
+		return boundsOf(a, a.Int64Values(), cmpLess[int64])
 	case *array.Timestamp:
-		return boundsOf(a.Len(), valid, func(i int) int64 { return int64(a.Value(i)) }, cmpLess[int64])
+		l, h := boundsOf(a, a.TimestampValues(), cmpLess[arrow.Timestamp])
+		if l == nil {
+			return nil, nil
+		}
+		return int64(l.(arrow.Timestamp)), int64(h.(arrow.Timestamp))
 	case *array.Float64:
-		return boundsOf(a.Len(), func(i int) bool { return valid(i) && !math.IsNaN(a.Value(i)) }, a.Value, cmpLess[float64])
+		nulls := a.NullN() > 0
+		var l, h float64
+		seen := false
+		for i, v := range a.Float64Values() {
+			if v != v || nulls && a.IsNull(i) {
+				continue
+			}
+			if !seen {
+				l, h, seen = v, v, true
+				continue
+			}
+			if v < l {
+				l = v
+			} else if v > h {
+				h = v
+			}
+		}
+		if !seen {
+			return nil, nil
+		}
+		return l, h
 	case *array.Decimal128:
-		return boundsOf(a.Len(), valid, a.Value, decimal128.Num.Less)
+		return boundsOf(a, a.Values(), decimal128.Num.Less)
 	case *array.String:
-		// The bounds outlive the batch: copy them out of its buffers.
-		return boundsOf(a.Len(), valid, func(i int) string { return strings.Clone(a.Value(i)) }, cmpLess[string])
+		return stringBounds(a)
 	case *array.Boolean:
-		return boundsOf(a.Len(), valid, a.Value, func(x, y bool) bool { return !x && y })
+		var seen, lo, hi bool
+		for i := range a.Len() {
+			if a.IsNull(i) {
+				continue
+			}
+			v := a.Value(i)
+			if !seen {
+				seen, lo, hi = true, v, v
+				continue
+			}
+			lo, hi = lo && v, hi || v
+		}
+		if !seen {
+			return nil, nil
+		}
+		return lo, hi
 	}
 	return nil, nil
 }
 
-func cmpLess[T int64 | float64 | string](x, y T) bool { return x < y }
-
-// boundsOf scans n values; nil, nil when none is valid. It runs once per written file, not per query.
-func boundsOf[T any](n int, valid func(int) bool, get func(int) T, less func(x, y T) bool) (lo, hi any) {
-	var l, h T
-	seen := false
-	for i := 0; i < n; i++ {
-		if !valid(i) {
+// stringBounds compares values in place, most of the time by their first eight bytes alone; only the two bounds,
+// which outlive the batch, are copied out of its buffers.
+func stringBounds(a *array.String) (lo, hi any) {
+	offsets, data := a.ValueOffsets(), a.ValueBytes() // data starts at the array's first value (it may be a slice)
+	base := offsets[0]
+	value := func(i int) []byte { return data[offsets[i]-base : offsets[i+1]-base] }
+	nulls := a.NullN() > 0
+	l, h := -1, -1
+	var lp, hp uint64
+	for i := range a.Len() {
+		if nulls && a.IsNull(i) {
 			continue
 		}
-		v := get(i)
-		if !seen || less(v, l) {
-			l = v
+		v := value(i)
+		p := bytePrefix(v)
+		if l < 0 {
+			l, h, lp, hp = i, i, p, p
+			continue
 		}
-		if !seen || less(h, v) {
+		// Prefixes that differ order their strings; equal ones need the whole comparison.
+		if p < lp || p == lp && bytes.Compare(v, value(l)) < 0 {
+			l, lp = i, p
+		} else if p > hp || p == hp && bytes.Compare(v, value(h)) > 0 {
+			h, hp = i, p
+		}
+	}
+	if l < 0 {
+		return nil, nil
+	}
+	return string(value(l)), string(value(h))
+}
+
+// bytePrefix is the first eight bytes of v as a big-endian number, missing bytes zero: when two prefixes differ,
+// the strings compare as their prefixes do.
+func bytePrefix(v []byte) uint64 {
+	if len(v) >= 8 {
+		return binary.BigEndian.Uint64(v)
+	}
+	var b [8]byte
+	copy(b[:], v)
+	return binary.BigEndian.Uint64(b[:])
+}
+
+func cmpLess[T int64 | arrow.Timestamp](x, y T) bool { return x < y }
+
+// boundsOf scans the values of a; nil, nil when none is valid.
+func boundsOf[T any](a arrow.Array, vals []T, less func(x, y T) bool) (lo, hi any) {
+	nulls := a.NullN() > 0
+	first := -1
+	for i := range vals {
+		if !nulls || a.IsValid(i) {
+			first = i
+			break
+		}
+	}
+	if first < 0 {
+		return nil, nil
+	}
+	l, h := vals[first], vals[first]
+	for i := first + 1; i < len(vals); i++ {
+		if nulls && a.IsNull(i) {
+			continue
+		}
+		v := vals[i]
+		if less(v, l) {
+			l = v
+		} else if less(h, v) {
 			h = v
 		}
-		seen = true
-	}
-	if !seen {
-		return nil, nil
 	}
 	return l, h
 }

@@ -3,6 +3,9 @@ package storage
 import (
 	"errors"
 	"io"
+	"math"
+	"math/rand/v2"
+	"slices"
 	"testing"
 
 	"github.com/apache/arrow-go/v18/arrow"
@@ -135,4 +138,42 @@ func TestRangeOverlapsAndIntersect(t *testing.T) {
 	assert.Equal(t, []any{int64(12)}, in.Values)
 	empty := sqltype.Range{Values: []any{int64(1)}}.Intersect(sqltype.Range{Values: []any{int64(2)}})
 	assert.False(t, empty.Overlaps(int64(-100), int64(100)))
+}
+
+// TestArrayBoundsMatchesSortedValues: a column's recorded bounds are the first and last of its non-NULL, non-NaN
+// values in comparator order, for every stored type, with NULLs, NaNs and all-NULL columns.
+func TestArrayBoundsMatchesSortedValues(t *testing.T) {
+	mem := memory.NewCheckedAllocator(memory.NewGoAllocator())
+	defer mem.AssertSize(t, 0)
+	r := rand.New(rand.NewPCG(5, 6))
+	for trial := range 200 {
+		col := sortColumns[trial%len(sortColumns)]
+		rows := []int{0, 1, 5, 300}[r.IntN(4)]
+		whole := randomSortBatch(t, mem, r, []sortColumn{col}, rows+4, []int{0, 1, 3}[r.IntN(3)])
+		b := whole.NewSlice(2, int64(rows)+2) // a slice, as the parts of an index written in parallel are
+		whole.Release()
+		a := b.Column(0)
+		var keep []int32
+		for i := range rows {
+			if f, ok := a.(*array.Float64); ok && math.IsNaN(f.Value(i)) {
+				continue
+			}
+			if a.IsValid(i) {
+				keep = append(keep, int32(i))
+			}
+		}
+		lo, hi := arrayBounds(a)
+		if len(keep) == 0 {
+			require.Nil(t, lo, "trial %d (%s)", trial, col.name)
+			require.Nil(t, hi, "trial %d (%s)", trial, col.name)
+			b.Release()
+			continue
+		}
+		c := rowComparator(a)
+		slices.SortFunc(keep, c)
+		value := func(i int32) any { return sqltype.ValueAt(a, int(i)) }
+		require.Equal(t, 0, sqltype.Compare(value(keep[0]), lo), "trial %d (%s): min %v, want %v", trial, col.name, lo, value(keep[0]))
+		require.Equal(t, 0, sqltype.Compare(value(keep[len(keep)-1]), hi), "trial %d (%s): max %v, want %v", trial, col.name, hi, value(keep[len(keep)-1]))
+		b.Release()
+	}
 }
