@@ -7,13 +7,12 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"sort"
 	"strings"
 
 	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/apache/arrow-go/v18/arrow/array"
 	"github.com/apache/arrow-go/v18/arrow/memory"
-
-	"github.com/vcubedb/vcube/internal/sqltype"
 )
 
 // MergeSpec describes a compaction: chunk files of one index, each sorted by the index key, merged into new
@@ -71,17 +70,17 @@ func (s *Store) Merge(ctx context.Context, spec MergeSpec) (out []FileInfo, err 
 	defer it.close()
 
 	schema := arrowSchema(spec.Cols)
-	bld := array.NewRecordBuilder(spec.Mem, schema)
-	defer bld.Release()
-	rows := 0
-	var prev batchRef // the previous row, to compare keys at a cut
-	defer prev.set(nil)
-	var prevRow int
+	var runs runList
+	defer runs.reset()
 	flush := func() error {
-		if rows == 0 {
+		if runs.rows == 0 {
 			return nil
 		}
-		b := bld.NewRecordBatch()
+		b, err := runs.build(spec.Mem, schema)
+		runs.reset()
+		if err != nil {
+			return err
+		}
 		defer b.Release()
 		if spec.Rollup != nil {
 			rolled, err := rollup(spec.Mem, b, spec.Key, IndexLayout{Key: spec.Key, Rollup: spec.Rollup})
@@ -100,33 +99,30 @@ func (s *Store) Merge(ctx context.Context, spec MergeSpec) (out []FileInfo, err 
 			return err
 		}
 		out = append(out, info)
-		rows = 0
 		return nil
 	}
 	for n := 0; ; n++ {
-		if n%4096 == 0 {
+		if n%1024 == 0 {
 			if err := ctx.Err(); err != nil {
 				return out, err
 			}
 		}
-		b, row, ok, err := it.next()
+		// A full file takes more rows only while they repeat its last key: one row at a time, then.
+		b, lo, hi, ok, err := it.nextRun(max(spec.MaxRows-runs.rows, 1))
 		if err != nil {
 			return out, err
 		}
 		if !ok {
 			break
 		}
-		if rows >= spec.MaxRows && prev.b != nil && compareKeys(prev.b, prevRow, b, row, spec.Key) != 0 {
-			if err := flush(); err != nil {
-				return out, err
+		if runs.rows >= spec.MaxRows {
+			if pb, prow, _ := runs.last(); compareKeys(pb, prow, b, lo, spec.Key) != 0 {
+				if err := flush(); err != nil {
+					return out, err
+				}
 			}
 		}
-		for col := range spec.Cols {
-			sqltype.AppendFrom(bld.Field(col), b.Column(col), row)
-		}
-		rows++
-		prev.set(b)
-		prevRow = row
+		runs.add(b, lo, hi)
 	}
 	return out, flush()
 }
@@ -137,7 +133,8 @@ func (s *Store) Merge(ctx context.Context, spec MergeSpec) (out []FileInfo, err 
 type MergedReader struct {
 	it        *mergeIter
 	out       int // the first out columns read are the ones asked for
-	bld       *array.RecordBuilder
+	runs      runList
+	mem       memory.Allocator
 	schema    *arrow.Schema
 	batchSize int
 	batch     arrow.RecordBatch
@@ -188,7 +185,7 @@ func (s *Store) OpenMerged(paths []string, cols []Column, opts ScanOptions, key 
 	if m.batchSize == 0 {
 		m.batchSize = DefaultBatchSize
 	}
-	m.bld = array.NewRecordBuilder(opts.Mem, m.schema)
+	m.mem = opts.Mem
 	return m, nil
 }
 
@@ -201,28 +198,32 @@ func (m *MergedReader) Next() (arrow.RecordBatch, error) {
 		m.batch.Release()
 		m.batch = nil
 	}
-	rows := 0
-	for rows < m.batchSize {
-		b, row, ok, err := m.it.next()
+	for m.runs.rows < m.batchSize {
+		b, lo, hi, ok, err := m.it.nextRun(m.batchSize - m.runs.rows)
 		if err != nil {
+			m.runs.reset()
 			return nil, err
 		}
 		if !ok {
 			break
 		}
-		for c := 0; c < m.out; c++ {
-			sqltype.AppendFrom(m.bld.Field(c), b.Column(c), row)
-		}
-		rows++
+		m.runs.add(b, lo, hi)
 	}
+	rows := m.runs.rows
 	if rows == 0 {
 		return nil, io.EOF
 	}
 	if m.out == 0 {
+		m.runs.reset()
 		m.batch = array.NewRecordBatch(m.schema, nil, int64(rows))
-	} else {
-		m.batch = m.bld.NewRecordBatch()
+		return m.batch, nil
 	}
+	b, err := m.runs.build(m.mem, m.schema)
+	m.runs.reset()
+	if err != nil {
+		return nil, err
+	}
+	m.batch = b
 	return m.batch, nil
 }
 
@@ -235,7 +236,7 @@ func (m *MergedReader) Close() error {
 		m.batch.Release()
 		m.batch = nil
 	}
-	m.bld.Release()
+	m.runs.reset()
 	return m.it.close()
 }
 
@@ -313,6 +314,44 @@ func (it *mergeIter) raw() (arrow.RecordBatch, int, int, bool, error) {
 	c := it.h.cursors[0]
 	it.pending = c
 	return c.batch, c.row, c.src, true, nil
+}
+
+// nextRun returns the next rows of the merged output, at most limit of them: rows [lo, hi) of one input's batch,
+// valid until the next call. Without a unique key, a run takes every row of the input at the top of the merge up
+// to the key at the head of the next input (rows of equal keys come in no particular order of inputs), found by
+// galloping; with one, each row is a run of its own, as the key's winner is chosen row by row.
+func (it *mergeIter) nextRun(limit int) (arrow.RecordBatch, int, int, bool, error) {
+	if it.unique != nil {
+		b, row, ok, err := it.next()
+		return b, row, row + 1, ok, err
+	}
+	b, row, _, ok, err := it.raw()
+	if !ok || err != nil {
+		return nil, 0, 0, ok, err
+	}
+	c := it.h.cursors[0]
+	end := min(int(b.NumRows()), row+limit)
+	hi := end
+	if it.h.Len() > 1 && row+1 < end {
+		// The next input's head is the smaller child of the heap's root.
+		o := it.h.cursors[1]
+		if it.h.Len() > 2 && it.h.Less(2, 1) {
+			o = it.h.cursors[2]
+		}
+		within := func(i int) bool { return compareKeys(b, i, o.batch, o.row, it.h.key) <= 0 }
+		// row itself is within: it tops the heap. Keys ascend, so the rows within are a prefix: gallop over it
+		// with doubling steps, then search the last step.
+		lo, probe, step := row+1, row+1, 1
+		for probe < end && within(probe) {
+			lo = probe + 1
+			probe = lo + step
+			step *= 2
+		}
+		probe = min(probe, end)
+		hi = lo + sort.Search(probe-lo, func(k int) bool { return !within(lo + k) })
+	}
+	c.row = hi - 1 // the next call advances past the run
+	return b, row, hi, true, nil
 }
 
 // next returns the next row of the merged output; the batch is valid until the next call.

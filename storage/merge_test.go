@@ -3,7 +3,11 @@ package storage
 import (
 	"context"
 	"fmt"
+	"io"
+	"math/rand/v2"
+	"slices"
 	"sort"
+	"strings"
 	"testing"
 
 	"github.com/apache/arrow-go/v18/arrow"
@@ -203,4 +207,143 @@ func TestMergeLongRuns(t *testing.T) {
 		total += len(rows)
 	}
 	assert.Equal(t, 12000, total)
+}
+
+// TestMergeRandomRuns merges random sorted inputs of every stored type, with NULLs (keys included), into small
+// files: every input row arrives exactly once, the output is in key order, and files are cut only between keys.
+// The merged reader returns the same rows at any batch size.
+func TestMergeRandomRuns(t *testing.T) {
+	r := rand.New(rand.NewPCG(21, 22))
+	for trial := range 40 {
+		st, err := Open(t.TempDir())
+		require.NoError(t, err)
+		mem := memory.NewCheckedAllocator(memory.NewGoAllocator())
+		ncols := 2 + r.IntN(3)
+		var cols []sortColumn
+		var storeCols []Column
+		for c := range ncols {
+			sc := sortColumns[r.IntN(len(sortColumns))]
+			sc.name = fmt.Sprintf("c%d", c)
+			cols = append(cols, sc)
+			storeCols = append(storeCols, Column{Name: sc.name, Type: sc.typ})
+		}
+		key := []int{0}
+		if r.IntN(2) == 0 {
+			key = []int{0, 1}
+		}
+		var inputs []string
+		var want []string
+		for in := range 1 + r.IntN(5) {
+			b := randomSortBatch(t, mem, r, cols, r.IntN(3000), []int{0, 4, 20}[r.IntN(3)])
+			all := make([]int, ncols)
+			for i := range all {
+				all[i] = i
+			}
+			sorted, err := BuildIndexRows(context.Background(), mem, b, IndexLayout{Key: key, Columns: all})
+			b.Release()
+			require.NoError(t, err)
+			want = append(want, rowStrings(sorted)...)
+			info, err := st.WriteChunk(9, uint64(10+in), storeCols, []arrow.RecordBatch{sorted})
+			sorted.Release()
+			require.NoError(t, err)
+			inputs = append(inputs, info.Path)
+		}
+		maxRows := 1 + r.IntN(2000)
+		next := uint64(100)
+		out, err := st.Merge(context.Background(), MergeSpec{TableID: 9, Inputs: inputs, Cols: storeCols, Key: key, MaxRows: maxRows,
+			NextID: func() (uint64, error) { next++; return next, nil }, Mem: mem})
+		require.NoError(t, err)
+		var got []string
+		var prevFile arrow.RecordBatch
+		for _, f := range out {
+			b := readChunkBatch(t, st, f.Path, storeCols, mem)
+			require.Equal(t, f.Rows, b.NumRows())
+			cmpKey := keyComparatorAcross(key)
+			for i := 1; i < int(b.NumRows()); i++ {
+				require.LessOrEqual(t, cmpKey(b, i-1, b, i), 0, "trial %d: file %s out of key order at row %d", trial, f.Path, i)
+			}
+			if prevFile != nil {
+				require.NotZero(t, cmpKey(prevFile, int(prevFile.NumRows())-1, b, 0), "trial %d: a key is cut across files", trial)
+				require.GreaterOrEqual(t, prevFile.NumRows(), int64(maxRows), "trial %d: a file was cut before MaxRows", trial)
+				prevFile.Release()
+			}
+			prevFile = b
+			got = append(got, rowStrings(b)...)
+		}
+		if prevFile != nil {
+			prevFile.Release()
+		}
+		slices.Sort(want)
+		slices.Sort(got)
+		require.Equal(t, want, got, "trial %d: the merge lost or invented rows", trial)
+
+		// The merged reader: the same rows, in key order, at any batch size.
+		for _, size := range []int{1, 7, 4096} {
+			all := make([]int, ncols)
+			for i := range all {
+				all[i] = i
+			}
+			m, err := st.OpenMerged(inputs, storeCols, ScanOptions{Columns: all, BatchSize: size, Mem: mem}, key, nil)
+			require.NoError(t, err)
+			var read []string
+			for {
+				b, err := m.Next()
+				if err == io.EOF {
+					break
+				}
+				require.NoError(t, err)
+				require.LessOrEqual(t, b.NumRows(), int64(size))
+				read = append(read, rowStrings(b)...)
+			}
+			require.NoError(t, m.Close())
+			slices.Sort(read)
+			require.Equal(t, want, read, "trial %d: merged read at batch size %d", trial, size)
+		}
+		mem.AssertSize(t, 0)
+	}
+}
+
+// rowStrings renders each row of b as one string, for comparing multisets of rows.
+func rowStrings(b arrow.RecordBatch) []string {
+	out := make([]string, b.NumRows())
+	for i := range out {
+		var sb strings.Builder
+		for c := range int(b.NumCols()) {
+			fmt.Fprintf(&sb, "%v|", sqltype.ValueAt(b.Column(c), i))
+		}
+		out[i] = sb.String()
+	}
+	return out
+}
+
+func keyComparatorAcross(key []int) func(a arrow.RecordBatch, i int, b arrow.RecordBatch, j int) int {
+	return func(a arrow.RecordBatch, i int, b arrow.RecordBatch, j int) int { return compareKeys(a, i, b, j, key) }
+}
+
+// readChunkBatch reads a chunk file whole into one batch.
+func readChunkBatch(t *testing.T, st *Store, path string, cols []Column, mem memory.Allocator) arrow.RecordBatch {
+	t.Helper()
+	all := make([]int, len(cols))
+	for i := range all {
+		all[i] = i
+	}
+	r, err := st.OpenChunk(path, cols, ScanOptions{Columns: all, Mem: mem})
+	require.NoError(t, err)
+	defer r.Close()
+	var batches []arrow.RecordBatch
+	for {
+		b, err := r.Next()
+		if err == io.EOF {
+			break
+		}
+		require.NoError(t, err)
+		b.Retain()
+		batches = append(batches, b)
+	}
+	out, err := sqltype.ConcatBatches(mem, arrowSchema(cols), batches)
+	require.NoError(t, err)
+	for _, b := range batches {
+		b.Release()
+	}
+	return out
 }
