@@ -32,6 +32,8 @@ type source struct {
 	// (join_order.go).
 	joinCols []int
 	order    *joinOrder
+	// aggregated: the item is read aggregated below the join (eager_aggregate.go).
+	aggregated bool
 }
 
 // bindFrom reads FROM into sources and the scope queries resolve names against. One stored table keeps the
@@ -427,9 +429,12 @@ func (b *selectBinder) sourcesOf(e planner.Expr) uint64 {
 // chunks); equalities between an item and those before it become hash join keys; every other condition is
 // applied as soon as all its columns are joined. It returns the plan and where each scope column is in its
 // output.
-func (b *selectBinder) joinPlan(below []planner.Expr, where planner.Expr) (planner.Node, map[int]int, error) {
+//
+// agg is the query's aggregation (nil: none): when eager aggregation applies (eager_aggregate.go), one item is
+// read aggregated, and the returned eagerAgg tells the aggregate above the join where its partial groups are.
+func (b *selectBinder) joinPlan(below []planner.Expr, where planner.Expr, agg *aggScope) (planner.Node, map[int]int, *eagerAgg, error) {
 	if len(b.sources) > 64 {
-		return nil, nil, notSupported("joins of more than 64 tables")
+		return nil, nil, nil, notSupported("joins of more than 64 tables")
 	}
 	// ON conditions are bound over the whole scope; a condition may use only the items up to its own.
 	ons := make([][]planner.Expr, len(b.sources))
@@ -440,10 +445,10 @@ func (b *selectBinder) joinPlan(below []planner.Expr, where planner.Expr) (plann
 		ob := &exprBinder{ctx: b.ctx, scope: b.scope, clause: "on clause"}
 		on, err := ob.bind(src.on)
 		if err != nil {
-			return nil, nil, err
+			return nil, nil, nil, err
 		}
 		if b.sourcesOf(on)>>(i+1) != 0 {
-			return nil, nil, sqlerr.New(sqlerr.BadField, "the ON condition of %s uses a table joined after it", src.rel.alias)
+			return nil, nil, nil, sqlerr.New(sqlerr.BadField, "the ON condition of %s uses a table joined after it", src.rel.alias)
 		}
 		ons[i] = conjuncts(toBool(on), nil)
 		below = append(below, ons[i]...)
@@ -461,16 +466,10 @@ func (b *selectBinder) joinPlan(below []planner.Expr, where planner.Expr) (plann
 			fills[k] = 1<<k - 1
 		}
 	}
-	type cond struct {
-		e      planner.Expr
-		at     int  // the item at whose join (or read) it applies
-		filter bool // a filter over the result of that join
-		local  bool // a filter of that item's read
-	}
-	var pool []cond
+	var pool []joinCond
 	addCond := func(e planner.Expr, origin int) {
 		mask := b.sourcesOf(e)
-		c := cond{e: e, at: max(bits.Len64(mask)-1, 0)}
+		c := joinCond{e: e, at: max(bits.Len64(mask)-1, 0)}
 		for k := min(origin, len(fills)-1); k >= 0; k-- {
 			if fills[k]&mask != 0 {
 				if k >= c.at {
@@ -528,31 +527,50 @@ func (b *selectBinder) joinPlan(below []planner.Expr, where planner.Expr) (plann
 		}
 	}
 
+	// Each item's read, planned before the joins so that eager aggregation can weigh the inputs; a read's notes
+	// are kept aside and told where the item joins, as if it had been planned there.
+	reads := make([]itemRead, len(b.sources))
+	for i, src := range b.sources {
+		// Conditions on this item alone, read with it: pool conditions that may move down to it, and the ON
+		// conditions of its own LEFT JOIN that use it alone.
+		r := &reads[i]
+		for _, c := range pool {
+			if c.at == i && c.local {
+				r.local = append(r.local, c.e)
+			}
+		}
+		for _, c := range ons[i] {
+			if src.join == planner.LeftJoin && b.sourcesOf(c) == 1<<i {
+				r.local = append(r.local, c)
+			} else {
+				r.onRest = append(r.onRest, c)
+			}
+		}
+		scratch := &planNotes{}
+		sb := *b
+		sb.ctx = context.WithValue(b.ctx, planNotesKey{}, scratch)
+		plan, pos, err := sb.sourcePlan(src, used, r.local)
+		if err != nil {
+			return nil, nil, nil, err
+		}
+		r.plan, r.pos, r.notes = plan, pos, scratch.lines
+	}
+	eager := b.eagerAggregation(agg, pool, ons, fills, reads)
+
 	remap := map[int]int{}
 	var node planner.Node
 	var order *joinOrder // the order node's rows arrive in, nil for none
 	width := 0
 	for i, src := range b.sources {
-		// Conditions on this item alone, read with it: pool conditions that may move down to it, and the ON
-		// conditions of its own LEFT JOIN that use it alone.
-		var local []planner.Expr
-		for _, c := range pool {
-			if c.at == i && c.local {
-				local = append(local, c.e)
-			}
+		r := reads[i]
+		plan, localPos := r.plan, r.pos
+		if eager != nil && eager.src == i {
+			plan, localPos = b.eagerSourcePlan(src, used, r.local, eager)
+			eager.at = width
+		} else {
+			replayNotes(b.ctx, r.notes)
 		}
-		var onRest []planner.Expr
-		for _, c := range ons[i] {
-			if src.join == planner.LeftJoin && b.sourcesOf(c) == 1<<i {
-				local = append(local, c)
-			} else {
-				onRest = append(onRest, c)
-			}
-		}
-		plan, localPos, err := b.sourcePlan(src, used, local)
-		if err != nil {
-			return nil, nil, err
-		}
+		onRest := r.onRest
 		for c, p := range localPos {
 			remap[c] = width + p
 		}
@@ -622,7 +640,24 @@ func (b *selectBinder) joinPlan(below []planner.Expr, where planner.Expr) (plann
 			node = &planner.Filter{Input: node, Predicate: remapColumns(andAll(after), remap)}
 		}
 	}
-	return node, remap, nil
+	return node, remap, eager, nil
+}
+
+// joinCond is one condition of WHERE or of an inner join's ON, and where joinPlan applies it.
+type joinCond struct {
+	e      planner.Expr
+	at     int  // the item at whose join (or read) it applies
+	filter bool // a filter over the result of that join
+	local  bool // a filter of that item's read
+}
+
+// itemRead is the read of one FROM item of a join: its own conditions, the rest of its ON condition, its plan,
+// where each of its scope columns is in the plan's output, and the notes its planning took.
+type itemRead struct {
+	local, onRest []planner.Expr
+	plan          planner.Node
+	pos           map[int]int
+	notes         []string
 }
 
 // qualified names a scope column with its relation's alias.

@@ -134,6 +134,7 @@ func (b *selectBinder) bind(sel *sqlparser.Select) (planner.Node, error) {
 	// ones to read.
 	var below []planner.Expr
 	var ranges []planner.ColumnRange // of the one table read, if that is the plan's input
+	var eager *eagerAgg              // an item of the join aggregated below it (eager_aggregate.go)
 	if where != nil {
 		below = append(below, where)
 	}
@@ -159,7 +160,7 @@ func (b *selectBinder) bind(sel *sqlparser.Select) (planner.Node, error) {
 	case b.virtual != nil:
 		node = b.virtual
 	case len(b.sources) > 1:
-		if node, remap, err = b.joinPlan(below, where); err != nil {
+		if node, remap, eager, err = b.joinPlan(below, where, agg); err != nil {
 			return nil, err
 		}
 		where = nil // pushed to the relations and joins
@@ -176,7 +177,10 @@ func (b *selectBinder) bind(sel *sqlparser.Select) (planner.Node, error) {
 	if where != nil {
 		node = &planner.Filter{Input: node, Predicate: remapColumns(where, remap)}
 	}
-	if agg != nil {
+	if agg != nil && eager != nil {
+		node = b.eagerFinal(node, agg, remap, eager)
+		remap = nil
+	} else if agg != nil {
 		a := &planner.Aggregate{Input: node, Mode: planner.Full, Strategy: planner.Hash}
 		for _, g := range agg.groups {
 			a.GroupBy = append(a.GroupBy, remapColumns(g, remap))

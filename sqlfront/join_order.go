@@ -158,10 +158,14 @@ func (b *selectBinder) mergeJoin(hj *planner.HashJoin, i int, pairs [][2]int, le
 		return hash("a merge join keeps the unmatched rows of its left input only")
 	case hj.Type == planner.LeftJoin && hj.Residual != nil:
 		return hash("the ON condition has more than equalities of columns")
+	case left == nil && i == 1 && b.sources[0].aggregated:
+		return hash("%s is aggregated below the join by hash: its groups come in no order", b.sources[0].rel.alias)
 	case left == nil && i == 1:
 		return hash("%s is not a read of a stored table", b.sources[0].rel.alias)
 	case left == nil:
 		return hash("the joins before it give their rows in no order")
+	case right == nil && src.aggregated:
+		return hash("%s is aggregated below the join by hash: its groups come in no order", src.rel.alias)
 	case right == nil:
 		return hash("%s is not a read of a stored table", src.rel.alias)
 	}
