@@ -250,7 +250,7 @@ func (e *columnEncoder) fill(arr arrow.Array, start, end int) error {
 		return fmt.Errorf("cannot store Arrow type %s", arr.DataType())
 	}
 	// Definition levels: 1 for a value, 0 for a NULL (whatever its slot held).
-	if arr.NullN() == 0 {
+	if !hasNulls(arr, start, end) {
 		for i := range out {
 			out[i] = out[i].Level(0, 1, e.leaf)
 		}

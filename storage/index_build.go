@@ -114,7 +114,7 @@ func lastRows(b arrow.RecordBatch, order []int32, prefix []int, seq int) []int32
 
 // rowComparator orders two rows of one column, NULL first.
 func rowComparator(a arrow.Array) func(i, j int32) int {
-	nulls := a.NullN() > 0
+	nulls := hasNulls(a, 0, a.Len())
 	withNulls := func(cmp func(i, j int32) int) func(i, j int32) int {
 		if !nulls {
 			return cmp

@@ -53,7 +53,7 @@ func arrayBounds(a arrow.Array) (lo, hi any) {
 		}
 		return int64(l.(arrow.Timestamp)), int64(h.(arrow.Timestamp))
 	case *array.Float64:
-		nulls := a.NullN() > 0
+		nulls := hasNulls(a, 0, a.Len())
 		var l, h float64
 		seen := false
 		for i, v := range a.Float64Values() {
@@ -105,7 +105,7 @@ func stringBounds(a *array.String) (lo, hi any) {
 	offsets, data := a.ValueOffsets(), a.ValueBytes() // data starts at the array's first value (it may be a slice)
 	base := offsets[0]
 	value := func(i int) []byte { return data[offsets[i]-base : offsets[i+1]-base] }
-	nulls := a.NullN() > 0
+	nulls := hasNulls(a, 0, a.Len())
 	l, h := -1, -1
 	var lp, hp uint64
 	for i := range a.Len() {
@@ -146,7 +146,7 @@ func cmpLess[T int64 | arrow.Timestamp](x, y T) bool { return x < y }
 
 // boundsOf scans the values of a; nil, nil when none is valid.
 func boundsOf[T any](a arrow.Array, vals []T, less func(x, y T) bool) (lo, hi any) {
-	nulls := a.NullN() > 0
+	nulls := hasNulls(a, 0, a.Len())
 	first := -1
 	for i := range vals {
 		if !nulls || a.IsValid(i) {

@@ -169,7 +169,7 @@ func packCodes(packed []uint64, a arrow.Array, budget int) (width int, ok bool) 
 // is narrow, and by rank among the distinct values when it is wide (hours as microseconds span 40 bits and more,
 // yet a rollup holds a few thousand of them), or as offsets still if ranking gives up and the span fits.
 func packIntegers[T ~int64](packed []uint64, a arrow.Array, vals []T, budget int) (int, bool) {
-	nulls := a.NullN() > 0
+	nulls := hasNulls(a, 0, a.Len())
 	lo, hi, seen := T(0), T(0), false
 	for i, v := range vals {
 		if nulls && a.IsNull(i) {
@@ -215,7 +215,7 @@ const narrowSpanBits = 20
 func packRanks[K comparable](packed []uint64, a arrow.Array, budget int, key func(i int) K, compare func(x, y K) int) (int, bool) {
 	n := len(packed)
 	limit := max(n/4, 1024)
-	nulls := a.NullN() > 0
+	nulls := hasNulls(a, 0, a.Len())
 	codes := make(map[K]int32)
 	ranks := make([]int32, n)
 	var distinct []K
@@ -284,7 +284,7 @@ func stringRanks(a *array.String) ([]int32, int) {
 	codes := make(map[string]int32)
 	ranks := make([]int32, n)
 	var distinct []string
-	nulls := a.NullN() > 0
+	nulls := hasNulls(a, 0, a.Len())
 	for i := range n {
 		if nulls && a.IsNull(i) {
 			ranks[i] = -1

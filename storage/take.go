@@ -93,10 +93,21 @@ func takeColumn(mem memory.Allocator, a arrow.Array, rows []int32) (arrow.Array,
 	return array.MakeFromData(data), nil
 }
 
+// hasNulls reports whether rows [lo, hi) of a hold a NULL, from its validity bitmap. Unlike NullN, which caches
+// the count it computes in the array (a write), it is safe on arrays goroutines share: the parts of an import are
+// written in parallel, and the column cache hands one array to many queries.
+func hasNulls(a arrow.Array, lo, hi int) bool {
+	bm := a.NullBitmapBytes()
+	if bm == nil || hi <= lo {
+		return false
+	}
+	return bitutil.CountSetBits(bm, a.Data().Offset()+lo, hi-lo) < hi-lo
+}
+
 // takeValidity gathers a's validity bitmap, a row -1 NULL; nil (no NULLs) when no row taken is NULL.
 func takeValidity(mem memory.Allocator, a arrow.Array, rows []int32) (*memory.Buffer, int) {
 	absent := false // a row -1, NULL whatever a holds
-	if a.NullN() == 0 {
+	if !hasNulls(a, 0, a.Len()) {
 		for _, r := range rows {
 			if r < 0 {
 				absent = true
@@ -109,7 +120,7 @@ func takeValidity(mem memory.Allocator, a arrow.Array, rows []int32) (*memory.Bu
 	}
 	var src []byte
 	off := a.Data().Offset()
-	if a.NullN() > 0 {
+	if hasNulls(a, 0, a.Len()) {
 		src = a.NullBitmapBytes()
 	}
 	buf := memory.NewResizableBuffer(mem)

@@ -123,13 +123,14 @@ func (l *runList) column(mem memory.Allocator, c int, dt arrow.DataType) (arrow.
 
 // validity copies the runs' validity bits of column c; nil when no run holds a NULL.
 func (l *runList) validity(mem memory.Allocator, c int) (*memory.Buffer, int) {
-	nulls := 0
+	nulls := false
 	for _, r := range l.runs {
-		if a := r.b.Column(c); a.NullN() > 0 {
-			nulls += a.NullN() // an upper bound; counted exactly below
+		if hasNulls(r.b.Column(c), r.lo, r.hi) {
+			nulls = true
+			break
 		}
 	}
-	if nulls == 0 {
+	if !nulls {
 		return nil, 0
 	}
 	buf := memory.NewResizableBuffer(mem)
@@ -138,7 +139,7 @@ func (l *runList) validity(mem memory.Allocator, c int) (*memory.Buffer, int) {
 	pos := 0
 	for _, r := range l.runs {
 		a := r.b.Column(c)
-		if a.NullN() == 0 {
+		if a.NullBitmapBytes() == nil {
 			bitutil.SetBitsTo(bits, int64(pos), int64(r.hi-r.lo), true)
 		} else {
 			bitutil.CopyBitmap(a.NullBitmapBytes(), a.Data().Offset()+r.lo, r.hi-r.lo, bits, pos)
