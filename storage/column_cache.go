@@ -5,13 +5,15 @@ import (
 	"sync"
 
 	"github.com/apache/arrow-go/v18/arrow"
+	"github.com/apache/arrow-go/v18/arrow/array"
 	"github.com/apache/arrow-go/v18/arrow/memory"
 )
 
-// ColumnCache keeps decoded column chunks (one column of one row group, as an Arrow array) in memory, up to a
-// budget of bytes, least recently used out first. A warm query then slices cached arrays instead of reading,
-// decompressing and decoding Parquet pages. Files are immutable, so an entry never goes stale; entries of a
-// removed file are dropped with it. It is safe for concurrent use.
+// ColumnCache keeps decoded column chunks (one column of one row group, as an Arrow array: for TEXT, a
+// dictionary array when a reader asked for one, see Reader.cachedColumn) in memory, up to a budget of bytes,
+// least recently used out first. A warm query then slices cached arrays instead of reading, decompressing and
+// decoding Parquet pages. Files are immutable, so an entry never goes stale; entries of a removed file are
+// dropped with it. It is safe for concurrent use.
 type ColumnCache struct {
 	mu     sync.Mutex
 	budget int64
@@ -28,6 +30,7 @@ type cacheKey struct {
 	path   string
 	column string // name and type: a table recreated under the same path never matches another's column
 	group  int
+	dict   bool // the chunk as a dictionary array (ScanOptions.Dictionary)
 }
 
 type cacheEntry struct {
@@ -117,8 +120,13 @@ func (c *ColumnCache) Stats() CacheStats {
 	return CacheStats{Bytes: c.used, Budget: c.budget, Entries: int64(len(c.byKey)), Hits: c.hits, Misses: c.misses}
 }
 
+// arraySize is the bytes of an array's buffers, its children's and its dictionary's. A cached dictionary
+// array's dictionary belongs to it alone (it was decoded for its column chunk), so it is counted with it.
 func arraySize(d arrow.ArrayData) int64 {
 	var n int64
+	if dict, ok := d.Dictionary().(*array.Data); ok && dict != nil {
+		n += arraySize(dict)
+	}
 	for _, b := range d.Buffers() {
 		if b != nil {
 			n += int64(b.Len())

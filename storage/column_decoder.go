@@ -27,6 +27,7 @@ type columnCursor struct {
 	maxDef     byte
 	chunks     []parquet.ColumnChunk // this column's chunk in each row group
 	chunkBytes []int64               // their compressed sizes
+	dictOnly   []bool                // with ScanOptions.Dictionary: whether each chunk is dictionary-encoded throughout
 	next       int                   // next chunk to open
 	pages      parquet.Pages
 	page       parquet.Page
@@ -47,8 +48,11 @@ type decoder interface {
 	unload()
 	// newChunk forgets what belongs to the previous column chunk (its dictionary).
 	newChunk()
-	// begin starts an output array of n rows.
-	begin(n int)
+	// release drops what the decoder keeps across pages (a column chunk's dictionary), when the cursor closes.
+	release()
+	// begin starts an output array of n rows, whose validity bits the cursor sets in valid, rows [at, at+k)
+	// before each copy of them.
+	begin(n int, valid []byte)
 	// copy fills output rows [at, at+k) from the page: row i is a value when defs is nil or defs[i] == maxDef,
 	// else null. Values are taken from the page's non-null values starting at vpos; copy returns how many.
 	copy(defs []byte, maxDef byte, at, k, vpos int) (used int, err error)
@@ -58,7 +62,9 @@ type decoder interface {
 	abort()
 }
 
-func newDecoder(t sqltype.Type, mem memory.Allocator) decoder {
+// newDecoder returns the decoder of a column of type t. With wantDict, a TEXT column's arrays are dictionary
+// arrays where its pages allow (see stringDecoder).
+func newDecoder(t sqltype.Type, mem memory.Allocator, wantDict bool) decoder {
 	switch t.Kind {
 	case sqltype.KindInt, sqltype.KindTimestamp:
 		return &fixedDecoder[int64]{mem: mem, dt: t.Arrow(), dense: denseValues[int64]{convert: int64Values}}
@@ -69,7 +75,7 @@ func newDecoder(t sqltype.Type, mem memory.Allocator) decoder {
 	case sqltype.KindBool:
 		return &boolDecoder{mem: mem, dense: denseValues[byte]{convert: boolValues}}
 	case sqltype.KindString:
-		return &stringDecoder{mem: mem}
+		return &stringDecoder{mem: mem, wantDict: wantDict}
 	}
 	panic("storage: newDecoder of unchecked type " + t.String())
 }
@@ -80,7 +86,7 @@ func (c *columnCursor) read(n int) (arrow.Array, error) {
 	valid.Resize(int(bitutil.BytesForBits(int64(n))))
 	bits := valid.Bytes()
 	clear(bits) // allocators need not zero, and the padding bits must not be garbage
-	c.dec.begin(n)
+	c.dec.begin(n, bits)
 	nulls := 0
 	for at := 0; at < n; {
 		if c.pos == c.rows {
@@ -208,12 +214,18 @@ func (c *columnCursor) nextPage() error {
 	}
 }
 
-// readChunk decodes the whole column chunk of kept row group g (of rows rows), wherever the cursor was.
-func (c *columnCursor) readChunk(g, rows int) (arrow.Array, error) {
+// readChunk decodes the whole column chunk of kept row group g (of rows rows), wherever the cursor was. A TEXT
+// column asked for as a dictionary (ScanOptions.Dictionary) is one only with asDict.
+func (c *columnCursor) readChunk(g, rows int, asDict bool) (arrow.Array, error) {
 	if err := c.close(); err != nil {
 		return nil, err
 	}
 	c.next = g
+	if sd, ok := c.dec.(*stringDecoder); ok {
+		wanted := sd.wantDict
+		sd.wantDict = wanted && asDict
+		defer func() { sd.wantDict = wanted }()
+	}
 	arr, err := c.read(rows)
 	if cerr := c.close(); err == nil && cerr != nil {
 		arr.Release()
@@ -233,6 +245,7 @@ func (c *columnCursor) releasePage() {
 
 func (c *columnCursor) close() error {
 	c.releasePage()
+	c.dec.release()
 	if c.pages == nil {
 		return nil
 	}
@@ -415,8 +428,9 @@ type fixedDecoder[T any] struct {
 func (d *fixedDecoder[T]) load(p parquet.Page, nonNull int) error { return d.dense.load(p, nonNull) }
 func (d *fixedDecoder[T]) unload()                                { d.dense.unload() }
 func (d *fixedDecoder[T]) newChunk()                              { d.dense.newChunk() }
+func (d *fixedDecoder[T]) release()                               {}
 
-func (d *fixedDecoder[T]) begin(n int) {
+func (d *fixedDecoder[T]) begin(n int, _ []byte) {
 	var zero T
 	d.n = n
 	d.buf = memory.NewResizableBuffer(d.mem)
@@ -472,8 +486,9 @@ type boolDecoder struct {
 func (d *boolDecoder) load(p parquet.Page, nonNull int) error { return d.dense.load(p, nonNull) }
 func (d *boolDecoder) unload()                                { d.dense.unload() }
 func (d *boolDecoder) newChunk()                              { d.dense.newChunk() }
+func (d *boolDecoder) release()                               {}
 
-func (d *boolDecoder) begin(n int) {
+func (d *boolDecoder) begin(n int, _ []byte) {
 	d.n = n
 	d.buf = memory.NewResizableBuffer(d.mem)
 	d.buf.Resize(int(bitutil.BytesForBits(int64(n))))
@@ -514,8 +529,17 @@ func (d *boolDecoder) abort() {
 
 // stringDecoder builds String arrays from plain BYTE_ARRAY pages (copied in one slab when the rows have no
 // null) and from dictionary-encoded ones (looked up value by value).
+//
+// With wantDict (ScanOptions.Dictionary), an output array whose rows all come from dictionary-encoded pages of
+// one column chunk is a Dictionary array instead: int32 indexes into the chunk's dictionary, which is turned
+// into an Arrow String array once per chunk and shared by every array cut from that chunk. The writer falls back
+// to plain pages once a chunk's dictionary outgrows its limit (and other writers may mix encodings freely), so
+// an output that meets a plain page, or a second dictionary, is materialized: the rows written as indexes so far
+// are looked up into string data and the rest is copied as without wantDict. Each array is therefore either
+// dictionary-encoded or plain, never a mix, and readers of the column must take both.
 type stringDecoder struct {
-	mem memory.Allocator
+	mem      memory.Allocator
+	wantDict bool
 	// The current page: either plain values (data, offs) or dictionary indexes into (ddata, doffs).
 	dict  bool
 	data  []byte
@@ -523,14 +547,31 @@ type stringDecoder struct {
 	idx   []int32
 	ddata []byte
 	doffs []uint32
+	// With wantDict: the current column chunk's dictionary (pageDict) as an Arrow array (nil when it cannot be
+	// one: more than 2 GiB of strings).
+	pageDict parquet.Dictionary
+	dictArr  *array.String
+	// plainSeen: the chunk has had a plain page with values. Writers fall back to plain for the rest of the
+	// chunk, so its following arrays start plain rather than materialize at their first page.
+	plainSeen bool
 	// The output array.
-	n       int
+	n     int
+	valid []byte // its validity bits, set by the cursor before each copy
+	// Dictionary output: indexes (0 at NULL rows) into outDict, which is nil until a row takes a value.
+	asDict  bool
+	idxBuf  *memory.Buffer
+	outIdx  []int32
+	outDict *array.String // retained while the output refers to it
+	// Plain output.
 	offBuf  *memory.Buffer
 	outOffs []int32
 	dataBuf *memory.Buffer
 	out     []byte // dataBuf's whole capacity
 	dlen    int
 }
+
+// dictStringType is the type of the dictionary arrays a scan returns for TEXT columns.
+var dictStringType = &arrow.DictionaryType{IndexType: arrow.PrimitiveTypes.Int32, ValueType: arrow.BinaryTypes.String}
 
 func (d *stringDecoder) load(p parquet.Page, nonNull int) error {
 	data := p.Data()
@@ -547,10 +588,16 @@ func (d *stringDecoder) load(p parquet.Page, nonNull int) error {
 		if err != nil {
 			return err
 		}
+		if d.wantDict && dict != d.pageDict {
+			if err := d.setDictionary(dict, ddata, doffs[:dict.Len()+1]); err != nil {
+				return err
+			}
+		}
 		d.dict, d.idx, d.ddata, d.doffs = true, idx, ddata, doffs
 		return nil
 	}
 	d.dict = false
+	d.plainSeen = d.plainSeen || nonNull > 0
 	if nonNull == 0 {
 		// An all-null page may carry no offsets at all.
 		d.data, d.offs = nil, nil
@@ -567,20 +614,127 @@ func (d *stringDecoder) load(p parquet.Page, nonNull int) error {
 	return nil
 }
 
+// setDictionary copies a column chunk's dictionary into an Arrow String array, once per chunk: the page's
+// buffers go back to parquet-go with the page, while the arrays cut from the chunk keep the dictionary.
+func (d *stringDecoder) setDictionary(dict parquet.Dictionary, ddata []byte, doffs []uint32) error {
+	d.dropDictionary()
+	d.pageDict = dict
+	start, end := doffs[0], doffs[len(doffs)-1]
+	if end < start || int(end) > len(ddata) {
+		return fmt.Errorf("corrupt dictionary offsets %d..%d in %d bytes", start, end, len(ddata))
+	}
+	if end-start > math.MaxInt32 {
+		return nil // too large for String offsets: its chunk is read plainly
+	}
+	n := len(doffs) - 1
+	offBuf := memory.NewResizableBuffer(d.mem)
+	offBuf.Resize(4 * (n + 1))
+	offs := castBytes[int32](offBuf.Bytes(), n+1)
+	prev := start
+	for i, o := range doffs {
+		if o < prev {
+			offBuf.Release()
+			return fmt.Errorf("corrupt dictionary offsets: %d after %d", o, prev)
+		}
+		offs[i] = int32(o - start)
+		prev = o
+	}
+	dataBuf := memory.NewResizableBuffer(d.mem)
+	dataBuf.Resize(int(end - start))
+	copy(dataBuf.Bytes(), ddata[start:end])
+	ad := array.NewData(arrow.BinaryTypes.String, n, []*memory.Buffer{nil, offBuf, dataBuf}, nil, 0, 0)
+	d.dictArr = array.NewStringData(ad)
+	ad.Release()
+	offBuf.Release()
+	dataBuf.Release()
+	return nil
+}
+
+func (d *stringDecoder) dropDictionary() {
+	if d.dictArr != nil {
+		d.dictArr.Release()
+		d.dictArr = nil
+	}
+	d.pageDict = nil
+}
+
 func (d *stringDecoder) unload() {
 	d.dict, d.data, d.offs, d.idx, d.ddata, d.doffs = false, nil, nil, nil, nil, nil
 }
 
-func (d *stringDecoder) newChunk() {}
+func (d *stringDecoder) newChunk() {
+	d.dropDictionary()
+	d.plainSeen = false
+}
 
-func (d *stringDecoder) begin(n int) {
-	d.n = n
+func (d *stringDecoder) release() { d.dropDictionary() }
+
+func (d *stringDecoder) begin(n int, valid []byte) {
+	d.n, d.valid = n, valid
+	d.asDict = d.wantDict && !d.plainSeen
+	if d.asDict {
+		d.idxBuf = memory.NewResizableBuffer(d.mem)
+		d.idxBuf.Resize(4 * n)
+		d.outIdx = castBytes[int32](d.idxBuf.Bytes(), n)
+		return
+	}
+	d.beginPlain()
+}
+
+func (d *stringDecoder) beginPlain() {
 	d.offBuf = memory.NewResizableBuffer(d.mem)
-	d.offBuf.Resize(4 * (n + 1))
-	d.outOffs = castBytes[int32](d.offBuf.Bytes(), n+1)
+	d.offBuf.Resize(4 * (d.n + 1))
+	d.outOffs = castBytes[int32](d.offBuf.Bytes(), d.n+1)
 	d.outOffs[0] = 0
 	d.dataBuf = memory.NewResizableBuffer(d.mem)
 	d.out, d.dlen = nil, 0
+}
+
+// toPlain turns a dictionary output whose first rows rows are filled into a plain one, looking their indexes
+// up, so that the rest can be copied from pages the dictionary does not cover.
+func (d *stringDecoder) toPlain(rows int) error {
+	idxBuf, idx := d.idxBuf, d.outIdx[:rows]
+	dict := d.outDict // the reference passes to this function
+	d.idxBuf, d.outIdx, d.outDict = nil, nil, nil
+	d.releaseDictOut()
+	defer idxBuf.Release()
+	d.beginPlain()
+	if dict == nil {
+		clear(d.outOffs[1 : rows+1]) // every row so far is NULL
+		return nil
+	}
+	defer dict.Release()
+	doffs := dict.ValueOffsets()
+	ddata := dict.ValueBytes()
+	total := 0
+	for i, x := range idx {
+		if bitutil.BitIsSet(d.valid, i) {
+			total += int(doffs[x+1] - doffs[x])
+		}
+	}
+	if err := d.reserve(total, rows); err != nil {
+		return err
+	}
+	for i, x := range idx {
+		if bitutil.BitIsSet(d.valid, i) {
+			d.dlen += copy(d.out[d.dlen:], ddata[doffs[x]:doffs[x+1]])
+		}
+		d.outOffs[i+1] = int32(d.dlen)
+	}
+	return nil
+}
+
+// releaseDictOut gives back the buffers of a dictionary output.
+func (d *stringDecoder) releaseDictOut() {
+	d.asDict = false
+	if d.idxBuf != nil {
+		d.idxBuf.Release()
+		d.idxBuf, d.outIdx = nil, nil
+	}
+	if d.outDict != nil {
+		d.outDict.Release()
+		d.outDict = nil
+	}
 }
 
 // reserve makes room for extra more bytes of string data, after which rows rows of the array are filled. It
@@ -608,6 +762,38 @@ func (d *stringDecoder) copy(defs []byte, maxDef byte, at, k, vpos int) (int, er
 			if l == maxDef {
 				used++
 			}
+		}
+	}
+	if d.asDict {
+		out := d.outIdx[at : at+k]
+		switch {
+		case used == 0:
+			clear(out)
+			return 0, nil
+		case d.dict && d.dictArr != nil && (d.outDict == nil || d.outDict == d.dictArr):
+			if d.outDict == nil {
+				d.dictArr.Retain()
+				d.outDict = d.dictArr
+			}
+			idx := d.idx[vpos : vpos+used]
+			if defs == nil {
+				copy(out, idx)
+				return used, nil
+			}
+			j := 0
+			for i, l := range defs {
+				if l == maxDef {
+					out[i] = idx[j]
+					j++
+				} else {
+					out[i] = 0
+				}
+			}
+			return used, nil
+		}
+		// A plain page, or another dictionary: this array is materialized.
+		if err := d.toPlain(at); err != nil {
+			return 0, err
 		}
 	}
 	outOffs := d.outOffs[at+1 : at+k+1]
@@ -665,6 +851,24 @@ func (d *stringDecoder) copy(defs []byte, maxDef byte, at, k, vpos int) (int, er
 }
 
 func (d *stringDecoder) finish(valid *memory.Buffer, nulls int) arrow.Array {
+	if d.asDict && d.outDict == nil {
+		// No row took a value: the rows are NULLs. They take the chunk's dictionary if there is one, so that the
+		// batches of a dictionary-encoded chunk are all dictionaries; a plain array needs none.
+		if d.dictArr != nil && d.dictArr.Len() > 0 {
+			d.dictArr.Retain()
+			d.outDict = d.dictArr
+		} else {
+			_ = d.toPlain(d.n) // cannot fail: no string data is copied
+		}
+	}
+	d.valid = nil
+	if d.asDict {
+		data := array.NewDataWithDictionary(dictStringType, d.n, []*memory.Buffer{valid, d.idxBuf}, nulls, 0, d.outDict.Data().(*array.Data))
+		arr := array.MakeFromData(data)
+		data.Release()
+		d.releaseDictOut()
+		return arr
+	}
 	d.dataBuf.ResizeNoShrink(d.dlen)
 	data := array.NewData(arrow.BinaryTypes.String, d.n, []*memory.Buffer{valid, d.offBuf, d.dataBuf}, nil, nulls, 0)
 	arr := array.MakeFromData(data)
@@ -676,6 +880,8 @@ func (d *stringDecoder) finish(valid *memory.Buffer, nulls int) arrow.Array {
 }
 
 func (d *stringDecoder) abort() {
+	d.valid = nil
+	d.releaseDictOut()
 	if d.offBuf != nil {
 		d.offBuf.Release()
 		d.dataBuf.Release()

@@ -22,15 +22,18 @@ type filterOp struct {
 	ec      *evalCtx
 	cfg     Config
 	out     output
-	scratch []byte // countTrue's
+	scratch []byte          // countTrue's
+	dict    []*dictPredEval // parts of pred evaluated per dictionary entry, which hold their dictionary
 }
 
 func newFilterOp(n *planner.Filter, input Operator, cfg Config) (Operator, error) {
-	pred, err := compile(n.Predicate)
+	f := &filterOp{input: input, cfg: cfg}
+	pred, err := compilePredicate(n.Predicate, dictionaryInputs(cfg, n.Input), &f.dict)
 	if err != nil {
 		return nil, err
 	}
-	return &filterOp{input: input, pred: pred, cfg: cfg}, nil
+	f.pred = pred
+	return f, nil
 }
 
 func (f *filterOp) Open(ctx context.Context) error {
@@ -69,6 +72,7 @@ func (f *filterOp) Next(ctx context.Context) (arrow.RecordBatch, error) {
 
 func (f *filterOp) Close() error {
 	f.out.release()
+	releaseDictEvals(f.dict)
 	return f.input.Close()
 }
 

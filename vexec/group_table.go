@@ -205,6 +205,14 @@ func appendGroupKey(b array.Builder, a arrow.Array, i int) {
 			b.(*array.Float64Builder).Append(0)
 			return
 		}
+	case *array.Dictionary:
+		// Group keys are output as plain strings.
+		if a.IsValid(i) {
+			b.(*array.StringBuilder).Append(a.Dictionary().(*array.String).Value(a.GetValueIndex(i)))
+		} else {
+			b.AppendNull()
+		}
+		return
 	}
 	sqltype.AppendFrom(b, a, i)
 }
@@ -221,6 +229,9 @@ func (t *groupTable) keys() []arrow.Array {
 func (t *groupTable) release() {
 	for _, b := range t.builders {
 		b.Release()
+	}
+	for _, c := range t.coders {
+		c.release()
 	}
 }
 
@@ -251,6 +262,10 @@ func appendKey(buf []byte, a arrow.Array, i int) []byte {
 		return binary.LittleEndian.AppendUint64(buf, uint64(v.HighBits()))
 	case *array.String:
 		s := a.Value(i)
+		buf = binary.AppendUvarint(buf, uint64(len(s)))
+		return append(buf, s...)
+	case *array.Dictionary:
+		s := a.Dictionary().(*array.String).Value(a.GetValueIndex(i))
 		buf = binary.AppendUvarint(buf, uint64(len(s)))
 		return append(buf, s...)
 	case *array.Boolean:

@@ -27,6 +27,11 @@ type keyCoder struct {
 	codes  []uint32 // the code of each value of short
 	shorts map[uint64]uint32
 	next   uint32
+	// Dictionary arrays: the dictionary last seen (retained, so that its address is not reused while it is
+	// compared with), its values, and the code of each entry, 0 until a row refers to it.
+	dict      arrow.ArrayData
+	dictVals  *array.String
+	dictCodes []uint32
 }
 
 const maxFew = 8
@@ -173,6 +178,8 @@ func (c *keyCoder) code(a arrow.Array, codes []uint32, add bool) {
 		}
 	case *array.String:
 		c.codeText(a, codes, add)
+	case *array.Dictionary:
+		c.codeDict(a, codes, add)
 	default:
 		panic("vexec: cannot group by " + a.DataType().String())
 	}
@@ -210,4 +217,68 @@ func codeOf[K comparable](c *keyCoder, m map[K]uint32, v K, add bool) uint32 {
 	c.next++
 	m[v] = code
 	return code
+}
+
+// codeDict codes a dictionary-encoded text column by its indexes: each dictionary entry is coded as codeText
+// codes its value, once, the first time a row refers to it (a filtered batch may use few of a large
+// dictionary's entries), and every row then takes its entry's code. The codes are those of the values, so
+// dictionary and plain batches of one column agree.
+func (c *keyCoder) codeDict(a *array.Dictionary, codes []uint32, add bool) {
+	if dd := a.Data().Dictionary(); dd != c.dict {
+		c.setDict(dd)
+	}
+	idx := a.Indices().(*array.Int32).Int32Values()
+	dc := c.dictCodes
+	if len(dc) == 0 {
+		return // an empty dictionary: every row is NULL, and code sets NULLs' codes
+	}
+	// NULL rows may hold any index: indexes are clamped into the dictionary, and a NULL row's code, set
+	// after, replaces the code of whichever entry it took (which costs a code, not a group).
+	last := uint32(len(dc) - 1)
+	for i, x := range idx {
+		e := min(uint32(x), last)
+		code := dc[e]
+		if code == 0 {
+			code = c.codeEntry(int32(e), add)
+		}
+		codes[i] = code
+	}
+}
+
+// codeEntry codes dictionary entry x by its value, remembering the code unless the value is unseen and not
+// added (noKey: a later call that adds must still code it).
+func (c *keyCoder) codeEntry(x int32, add bool) uint32 {
+	v := c.dictVals.ValueBytes()
+	offs := c.dictVals.ValueOffsets()
+	lo, hi := offs[x], offs[x+1]
+	var code uint32
+	if hi-lo > 7 {
+		code = c.codeString(v[lo:hi], add)
+	} else {
+		code = c.codeShort(packTail(v, lo, hi), add)
+	}
+	if code != noKey {
+		c.dictCodes[x] = code
+	}
+	return code
+}
+
+// setDict makes dd the dictionary whose entries dictCodes codes.
+func (c *keyCoder) setDict(dd arrow.ArrayData) {
+	c.release()
+	dd.Retain()
+	c.dict = dd
+	c.dictVals = array.NewStringData(dd)
+	c.dictCodes = growTo(c.dictCodes[:0], dd.Len())
+	clear(c.dictCodes)
+	dictionariesUsed.Add(1)
+}
+
+// release drops the dictionary the coder holds.
+func (c *keyCoder) release() {
+	if c.dict != nil {
+		c.dictVals.Release()
+		c.dict.Release()
+		c.dict, c.dictVals = nil, nil
+	}
 }

@@ -38,6 +38,8 @@ type Config struct {
 	Measures func(plugin, name string) (*plugins.Measure, error)
 
 	part *scanPart // set for the runs of a Merge: the chunks its Scan reads
+	// dict holds, per Scan of the plan, which of its output columns are read as dictionaries (dictionary.go).
+	dict map[*planner.Scan][]bool
 }
 
 // NodeStats are one plan node's runtime figures, for EXPLAIN ANALYZE.
@@ -72,6 +74,7 @@ func Build(plan planner.Node, cfg Config) (Operator, *Stats, error) {
 	}
 	stats := &Stats{}
 	planner.Walk(plan, func(planner.Node, int) { stats.Nodes = append(stats.Nodes, NodeStats{}) })
+	cfg.dict = dictionaryColumns(plan)
 	op, err := build(plan, cfg, stats)
 	if err != nil {
 		return nil, nil, err

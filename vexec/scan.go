@@ -27,7 +27,8 @@ type scanOp struct {
 	key    []int            // unique reads: file positions of the index key
 	seq    int              // unique reads: file position of __seq, or -1
 	ranges []storage.ColumnRange
-	next   int // next chunk to open
+	dict   []int // file positions of the columns read as dictionaries
+	next   int   // next chunk to open
 	reader chunkReader
 	// keys are the node's KeyRanges on the columns the scan returns (a prefix of them): each batch is cut to
 	// the run of rows they accept.
@@ -79,6 +80,12 @@ func (s *scanOp) Open(context.Context) error {
 			return err
 		}
 		s.proj = append(s.proj, p)
+	}
+	// Text columns that Build found used only in ways that take dictionaries are read as such.
+	for j, d := range s.cfg.dict[s.node] {
+		if d && s.unique == nil {
+			s.dict = append(s.dict, s.proj[j])
+		}
 	}
 	for _, r := range s.node.Ranges {
 		p, err := mapped(r.Column)
@@ -136,8 +143,10 @@ func (s *scanOp) Next(context.Context) (arrow.RecordBatch, error) {
 			if s.next == len(s.chunks) {
 				return nil, io.EOF
 			}
-			opts := storage.ScanOptions{Columns: s.proj, BatchSize: s.cfg.BatchSize, Mem: s.cfg.Mem, Ranges: s.ranges}
+			opts := storage.ScanOptions{Columns: s.proj, BatchSize: s.cfg.BatchSize, Mem: s.cfg.Mem, Ranges: s.ranges,
+				Dictionary: s.dict}
 			if s.unique != nil {
+				opts.Dictionary = nil // the merge takes plain columns
 				paths := make([]string, len(s.chunks))
 				for i, c := range s.chunks {
 					paths[i] = c.File
