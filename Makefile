@@ -8,12 +8,24 @@ ADDR    ?= 127.0.0.1:3030
 SIMD    ?= GOEXPERIMENT=simd
 NOSIMD  := $(if $(SIMD),GOEXPERIMENT=,GOEXPERIMENT=simd)
 
-.PHONY: all build serve test test-short vet fmt conformance conformance-http differential bench plugins clean
+.PHONY: all build serve test test-short vet fmt conformance conformance-http differential bench pgo plugins clean
 
 all: build
 
 build:
 	$(SIMD) $(GO) build -trimpath -o $(BIN) ./cmd/vcube
+
+# Profile-guided optimisation (docs/RATIONALE.md): `go build` reads cmd/vcube/default.pgo, a CPU profile of
+# imports, compaction and queries taken from the benchmarks below, and inlines the calls it shows hot. `make pgo`
+# takes the profile again (about two minutes); refresh it when hot paths change.
+PGO_BENCH := 'sqlfront:ImportCSV/three_indexes:3x' 'sqlfront:PointQuery|EagerAggregationQ10:2s' \
+	'vexec:AggregateStrategies|GroupKeys|MergeJoin|HashJoin:5x' 'storage:Merge$$|Scan:3x'
+pgo:
+	@tmp=$$(mktemp -d) && n=0 && for spec in $(PGO_BENCH); do \
+	  pkg=$${spec%%:*}; rest=$${spec#*:}; bench=$${rest%:*}; time=$${rest##*:}; n=$$((n+1)); \
+	  echo "$(GO) test ./$$pkg -run '^$$' -bench '$$bench' -benchtime $$time"; \
+	  $(SIMD) $(GO) test ./$$pkg -run '^$$' -bench "$$bench" -benchtime $$time -cpuprofile $$tmp/$$n.prof -o $$tmp/$$n.test >/dev/null || exit 1; \
+	done && $(GO) tool pprof -proto $$tmp/*.prof > cmd/vcube/default.pgo && rm -rf $$tmp && ls -l cmd/vcube/default.pgo
 
 serve: build
 	./$(BIN) serve --data-dir $(DATADIR) --http-addr $(ADDR)
