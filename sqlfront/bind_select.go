@@ -181,19 +181,7 @@ func (b *selectBinder) bind(sel *sqlparser.Select) (planner.Node, error) {
 		node = b.eagerFinal(node, agg, remap, eager)
 		remap = nil
 	} else if agg != nil {
-		a := &planner.Aggregate{Input: node, Mode: planner.Full, Strategy: planner.Hash}
-		for _, g := range agg.groups {
-			a.GroupBy = append(a.GroupBy, remapColumns(g, remap))
-			a.Names = append(a.Names, g.String())
-		}
-		for _, ac := range agg.aggs {
-			c := *ac
-			if c.Arg != nil {
-				c.Arg = remapColumns(c.Arg, remap)
-			}
-			a.Aggs = append(a.Aggs, &c)
-		}
-		node = b.aggregateStages(a, scan, agg.groups, ranges)
+		node = b.aggregateStages(fullAggregate(node, agg, remap), scan, agg.groups, ranges)
 		remap = nil
 		if topk = b.aggregateTopK(node, scan, sel, agg, items, hidden, keys, having, ranges); topk != nil {
 			node = topk // it emits the groups ORDER BY and LIMIT want: no Sort (topk.go)
@@ -297,6 +285,24 @@ func (b *selectBinder) bind(sel *sqlparser.Select) (planner.Node, error) {
 		node = trim
 	}
 	return node, nil
+}
+
+// fullAggregate is the query's aggregation over input, whose columns are the scope's mapped by remap, as one Full
+// hash stage: aggregateStages then picks its strategy and splits it into stages.
+func fullAggregate(input planner.Node, agg *aggScope, remap map[int]int) *planner.Aggregate {
+	a := &planner.Aggregate{Input: input, Mode: planner.Full, Strategy: planner.Hash}
+	for _, g := range agg.groups {
+		a.GroupBy = append(a.GroupBy, remapColumns(g, remap))
+		a.Names = append(a.Names, g.String())
+	}
+	for _, ac := range agg.aggs {
+		c := *ac
+		if c.Arg != nil {
+			c.Arg = remapColumns(c.Arg, remap)
+		}
+		a.Aggs = append(a.Aggs, &c)
+	}
+	return a
 }
 
 // aggregateStages chooses how an aggregate over a table runs. Each chunk file is sorted by the index key, so

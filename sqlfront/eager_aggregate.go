@@ -256,18 +256,7 @@ func (b *selectBinder) eagerSourcePlan(src *source, used map[int]bool, local []p
 	if localPred != nil {
 		node = &planner.Filter{Input: node, Predicate: remapColumns(localPred, scanPos)}
 	}
-	a := &planner.Aggregate{Input: node, Mode: planner.Full, Strategy: planner.Hash}
-	for _, g := range agg.groups {
-		a.GroupBy = append(a.GroupBy, remapColumns(g, scanPos))
-		a.Names = append(a.Names, g.String())
-	}
-	for _, c := range agg.aggs {
-		pc := *c
-		if pc.Arg != nil {
-			pc.Arg = remapColumns(pc.Arg, scanPos)
-		}
-		a.Aggs = append(a.Aggs, &pc)
-	}
+	a := fullAggregate(node, agg, scanPos)
 	scan, _ := read.(*planner.Scan)
 	out := child.aggregateStages(a, scan, agg.groups, ranges)
 
