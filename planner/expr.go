@@ -192,3 +192,25 @@ type SortKey struct {
 	Desc       bool
 	NullsFirst bool
 }
+
+// RemapColumns returns a copy of e whose column references read column m[i] where e reads column i (e as it is
+// for a nil m): an expression moved onto another input, a join's output or a single column's values.
+func RemapColumns(e Expr, m map[int]int) Expr {
+	if m == nil {
+		return e
+	}
+	switch e := e.(type) {
+	case *ColumnRef:
+		c := *e
+		c.Index = m[e.Index]
+		return &c
+	case *Call:
+		c := *e
+		c.Args = make([]Expr, len(e.Args))
+		for i, a := range e.Args {
+			c.Args[i] = RemapColumns(a, m)
+		}
+		return &c
+	}
+	return e
+}

@@ -612,12 +612,12 @@ func (b *selectBinder) joinPlan(below []planner.Expr, where planner.Expr, agg *a
 			residual, after = append(residual, after...), nil
 		}
 		if len(residual) > 0 {
-			join.Residual = remapColumns(andAll(residual), remap)
+			join.Residual = planner.RemapColumns(andAll(residual), remap)
 		}
 		if merged, out := b.mergeJoin(join, i, pairs, order, remap, width); merged != nil {
 			node, width, order = merged, width+len(plan.Fields()), out
 			if len(after) > 0 {
-				node = &planner.Filter{Input: node, Predicate: remapColumns(andAll(after), remap)}
+				node = &planner.Filter{Input: node, Predicate: planner.RemapColumns(andAll(after), remap)}
 			}
 			continue
 		}
@@ -637,7 +637,7 @@ func (b *selectBinder) joinPlan(below []planner.Expr, where planner.Expr, agg *a
 			src.join, src.rel.alias, strings.Join(join.On, ", "), side, le, re)
 		node, width = join, width+len(plan.Fields())
 		if len(after) > 0 {
-			node = &planner.Filter{Input: node, Predicate: remapColumns(andAll(after), remap)}
+			node = &planner.Filter{Input: node, Predicate: planner.RemapColumns(andAll(after), remap)}
 		}
 	}
 	return node, remap, eager, nil
@@ -707,7 +707,7 @@ func (b *selectBinder) sourcePlan(src *source, used map[int]bool, local []planne
 	}
 	var localPred planner.Expr
 	if len(local) > 0 {
-		localPred = remapColumns(andAll(local), toLocal)
+		localPred = planner.RemapColumns(andAll(local), toLocal)
 	}
 	var node planner.Node
 	pos := map[int]int{}
@@ -730,7 +730,7 @@ func (b *selectBinder) sourcePlan(src *source, used map[int]bool, local []planne
 		node = scan
 		src.order = readOrder(src, child, scan, localPred)
 		if localPred != nil {
-			node = &planner.Filter{Input: node, Predicate: remapColumns(localPred, scanPos)}
+			node = &planner.Filter{Input: node, Predicate: planner.RemapColumns(localPred, scanPos)}
 		}
 		for c, l := range toLocal {
 			if p, ok := scanPos[l]; ok {

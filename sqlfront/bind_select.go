@@ -175,7 +175,7 @@ func (b *selectBinder) bind(sel *sqlparser.Select) (planner.Node, error) {
 	scan, _ := node.(*planner.Scan) // a table read whose chunks may be aggregated one by one
 	var topk *planner.AggregateTopK
 	if where != nil {
-		node = &planner.Filter{Input: node, Predicate: remapColumns(where, remap)}
+		node = &planner.Filter{Input: node, Predicate: planner.RemapColumns(where, remap)}
 	}
 	if agg != nil && eager != nil {
 		node = b.eagerFinal(node, agg, remap, eager)
@@ -188,15 +188,15 @@ func (b *selectBinder) bind(sel *sqlparser.Select) (planner.Node, error) {
 		}
 	}
 	if having != nil {
-		node = &planner.Filter{Input: node, Predicate: remapColumns(having, remap)}
+		node = &planner.Filter{Input: node, Predicate: planner.RemapColumns(having, remap)}
 	}
 	proj := &planner.Projection{Input: node}
 	for _, it := range items {
-		proj.Exprs = append(proj.Exprs, remapColumns(it.expr, remap))
+		proj.Exprs = append(proj.Exprs, planner.RemapColumns(it.expr, remap))
 		proj.Names = append(proj.Names, it.name)
 	}
 	for i, h := range hidden {
-		proj.Exprs = append(proj.Exprs, remapColumns(h, remap))
+		proj.Exprs = append(proj.Exprs, planner.RemapColumns(h, remap))
 		proj.Names = append(proj.Names, "__order_"+strconv.Itoa(i+1))
 	}
 	offset, count := int64(0), int64(-1)
@@ -292,13 +292,13 @@ func (b *selectBinder) bind(sel *sqlparser.Select) (planner.Node, error) {
 func fullAggregate(input planner.Node, agg *aggScope, remap map[int]int) *planner.Aggregate {
 	a := &planner.Aggregate{Input: input, Mode: planner.Full, Strategy: planner.Hash}
 	for _, g := range agg.groups {
-		a.GroupBy = append(a.GroupBy, remapColumns(g, remap))
+		a.GroupBy = append(a.GroupBy, planner.RemapColumns(g, remap))
 		a.Names = append(a.Names, g.String())
 	}
 	for _, ac := range agg.aggs {
 		c := *ac
 		if c.Arg != nil {
-			c.Arg = remapColumns(c.Arg, remap)
+			c.Arg = planner.RemapColumns(c.Arg, remap)
 		}
 		a.Aggs = append(a.Aggs, &c)
 	}
@@ -961,26 +961,4 @@ func collectColumns(e planner.Expr, used map[int]bool) {
 			collectColumns(e.Arg, used)
 		}
 	}
-}
-
-// remapColumns rewrites column references through m (nil: unchanged); plan expressions are immutable, so the
-// rewrite copies what it changes.
-func remapColumns(e planner.Expr, m map[int]int) planner.Expr {
-	if m == nil {
-		return e
-	}
-	switch e := e.(type) {
-	case *planner.ColumnRef:
-		c := *e
-		c.Index = m[e.Index]
-		return &c
-	case *planner.Call:
-		c := *e
-		c.Args = make([]planner.Expr, len(e.Args))
-		for i, a := range e.Args {
-			c.Args[i] = remapColumns(a, m)
-		}
-		return &c
-	}
-	return e
 }

@@ -221,7 +221,7 @@ func (b *selectBinder) eagerSourcePlan(src *source, used map[int]bool, local []p
 	}
 	var localPred planner.Expr
 	if len(local) > 0 {
-		localPred = remapColumns(andAll(local), toLocal)
+		localPred = planner.RemapColumns(andAll(local), toLocal)
 	}
 	child := &selectBinder{ctx: b.ctx, engine: b.engine, sess: b.sess, snap: b.snap, table: *src.table,
 		scope: singleScope(src.rel.schema, src.rel.table, src.rel.alias, src.fields), filterCols: map[int]bool{}}
@@ -236,7 +236,7 @@ func (b *selectBinder) eagerSourcePlan(src *source, used map[int]bool, local []p
 	for _, c := range e.calls {
 		lc := *c
 		if lc.Arg != nil {
-			lc.Arg = remapColumns(lc.Arg, toLocal)
+			lc.Arg = planner.RemapColumns(lc.Arg, toLocal)
 		}
 		agg.aggs = append(agg.aggs, &lc)
 	}
@@ -254,7 +254,7 @@ func (b *selectBinder) eagerSourcePlan(src *source, used map[int]bool, local []p
 	read, scanPos := child.scan(exprs, ranges, agg)
 	var node planner.Node = read
 	if localPred != nil {
-		node = &planner.Filter{Input: node, Predicate: remapColumns(localPred, scanPos)}
+		node = &planner.Filter{Input: node, Predicate: planner.RemapColumns(localPred, scanPos)}
 	}
 	a := fullAggregate(node, agg, scanPos)
 	scan, _ := read.(*planner.Scan)
@@ -293,7 +293,7 @@ func (b *selectBinder) eagerFinal(join planner.Node, agg *aggScope, remap map[in
 	proj := &planner.Projection{Input: join}
 	final := &planner.Aggregate{Input: proj, Mode: planner.Final, Strategy: planner.Hash}
 	for i, g := range agg.groups {
-		proj.Exprs = append(proj.Exprs, remapColumns(g, remap))
+		proj.Exprs = append(proj.Exprs, planner.RemapColumns(g, remap))
 		proj.Names = append(proj.Names, g.String())
 		final.GroupBy = append(final.GroupBy, &planner.ColumnRef{Index: i, Name: g.String(), T: g.Type()})
 		final.Names = append(final.Names, g.String())

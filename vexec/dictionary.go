@@ -201,24 +201,6 @@ func overOnly(e planner.Expr, j int) bool {
 	return false
 }
 
-// rebase returns a copy of e reading column 0 where e reads column j (e reads no other column).
-func rebase(e planner.Expr, j int) planner.Expr {
-	switch e := e.(type) {
-	case *planner.ColumnRef:
-		r := *e
-		r.Index = 0
-		return &r
-	case *planner.Call:
-		c := *e
-		c.Args = make([]planner.Expr, len(e.Args))
-		for i, a := range e.Args {
-			c.Args[i] = rebase(a, j)
-		}
-		return &c
-	}
-	return e
-}
-
 // dictionaryInputs returns which columns of n's output may be dictionaries: those of the Scan under n when only
 // Filters stand between them, or nil.
 func dictionaryInputs(cfg Config, n planner.Node) []bool {
@@ -246,7 +228,7 @@ func compilePredicate(e planner.Expr, dict []bool, evs *[]*dictPredEval) (evalua
 		if err != nil {
 			return nil, err
 		}
-		sub, err := compile(rebase(e, j))
+		sub, err := compile(planner.RemapColumns(e, map[int]int{j: 0}))
 		if err != nil {
 			return nil, err
 		}
